@@ -1,0 +1,318 @@
+"""The scene file (DESIGN §3): the contract between the vision, sound and spatial stages.
+
+A scene lists mono sources, each at a fixed ``position`` or moving along a ``trajectory``. Audio paths
+are relative to the scene file. Unknown fields are kept, so later stages and users can add their own.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from .errors import SceneError
+from .fileio import atomic_output
+from .geometry import direction_to_vector, slerp, vector_to_direction
+
+SCENE_VERSION = 1
+
+
+def _finite(value: float) -> float:
+    if value is None or not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+class Position(BaseModel):
+    """A direction and distance in the listener frame: degrees and metres."""
+
+    model_config = ConfigDict(extra="allow")
+
+    azimuth: float
+    elevation: float = 0.0
+    distance: float = 1.0
+
+    @field_validator("azimuth", "elevation", "distance")
+    @classmethod
+    def _check_finite(cls, v: float) -> float:
+        return _finite(v)
+
+    @field_validator("elevation")
+    @classmethod
+    def _check_elevation(cls, v: float) -> float:
+        if not -90.0 <= v <= 90.0:
+            raise ValueError("must be between -90 and 90 degrees")
+        return v
+
+    @field_validator("distance")
+    @classmethod
+    def _check_distance(cls, v: float) -> float:
+        if v <= 0:
+            raise ValueError("must be greater than 0 metres")
+        return v
+
+
+class Keyframe(Position):
+    """A trajectory key: a position at time ``t`` seconds."""
+
+    t: float
+
+    @field_validator("t")
+    @classmethod
+    def _check_t(cls, v: float) -> float:
+        _finite(v)
+        if v < 0:
+            raise ValueError("must be 0 or later")
+        return v
+
+
+class Media(BaseModel):
+    """What the scene was made from (may be absent for hand-written scenes)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    path: str | None = None
+    width: int | None = Field(default=None, gt=0)
+    height: int | None = Field(default=None, gt=0)
+    projection: Literal["perspective", "equirect"] = "perspective"
+    hfov: float | None = Field(default=None, gt=0, le=360)
+
+
+class Source(BaseModel):
+    """One mono sound at a fixed position or moving along a trajectory."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(min_length=1)
+    label: str = ""
+    prompt: str | None = None
+    audio: str | None = None
+    gain_db: float = 0.0
+    position: Position | None = None
+    trajectory: list[Keyframe] | None = None
+    bbox: list[Any] | None = None
+
+    @field_validator("gain_db")
+    @classmethod
+    def _check_gain(cls, v: float) -> float:
+        return _finite(v)
+
+    @model_validator(mode="after")
+    def _check_placement(self) -> Source:
+        if (self.position is None) == (self.trajectory is None):
+            raise ValueError("needs exactly one of 'position' or 'trajectory'")
+        if self.trajectory is not None:
+            if not self.trajectory:
+                raise ValueError("trajectory: needs at least one key")
+            times = [k.t for k in self.trajectory]
+            for i in range(1, len(times)):
+                if times[i] <= times[i - 1]:
+                    raise ValueError(f"trajectory[{i}].t: times must increase ({times[i]} after {times[i - 1]})")
+        return self
+
+    @property
+    def is_moving(self) -> bool:
+        return self.trajectory is not None and len(self.trajectory) > 1
+
+    def keyframes(self) -> list[Keyframe]:
+        """The source's keys; a fixed position is one key at t = 0."""
+        if self.trajectory is not None:
+            return list(self.trajectory)
+        p = self.position
+        return [Keyframe(t=0.0, azimuth=p.azimuth, elevation=p.elevation, distance=p.distance)]
+
+    def positions_at(self, times) -> tuple[np.ndarray, np.ndarray]:
+        """Unit direction vectors ``(n, 3)`` and distances ``(n,)`` at ``times`` (seconds).
+
+        Between keys the direction follows the great circle (slerp) and the distance is linear;
+        before the first and after the last key the source holds still (DESIGN §3).
+        """
+        t = np.atleast_1d(np.asarray(times, dtype=float))
+        keys = self.keyframes()
+        kt = np.array([k.t for k in keys])
+        kv = direction_to_vector([k.azimuth for k in keys], [k.elevation for k in keys])
+        kd = np.array([k.distance for k in keys])
+        dirs = np.empty((t.size, 3))
+        dist = np.interp(t, kt, kd)
+        seg = np.clip(np.searchsorted(kt, t, side="right") - 1, 0, len(keys) - 1)
+        before, after = t <= kt[0], t >= kt[-1]
+        dirs[before] = kv[0]
+        dirs[after] = kv[-1]
+        inside = ~(before | after)
+        for i in np.unique(seg[inside]):
+            sel = inside & (seg == i)
+            frac = (t[sel] - kt[i]) / (kt[i + 1] - kt[i])
+            dirs[sel] = slerp(kv[i], kv[i + 1], frac)
+        return dirs, dist
+
+    def direction_at(self, t: float) -> tuple[float, float, float]:
+        """(azimuth°, elevation°, distance m) at time ``t``."""
+        dirs, dist = self.positions_at([t])
+        az, el = vector_to_direction(dirs[0])
+        return float(az), float(el), float(dist[0])
+
+
+class Scene(BaseModel):
+    """A scene: media, duration, sample rate and sources (DESIGN §3)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    version: Literal[1] = SCENE_VERSION
+    sample_rate: int = Field(default=48000, ge=8000, le=192000)
+    duration: float
+    media: Media | None = None
+    sources: list[Source] = Field(default_factory=list)
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @field_validator("duration")
+    @classmethod
+    def _check_duration(cls, v: float) -> float:
+        _finite(v)
+        if v <= 0:
+            raise ValueError("must be greater than 0 seconds")
+        return v
+
+    @model_validator(mode="after")
+    def _check_ids(self) -> Scene:
+        seen = set()
+        for i, src in enumerate(self.sources):
+            if src.id in seen:
+                raise ValueError(f"sources[{i}] (id {src.id!r}): id: duplicate id")
+            seen.add(src.id)
+        return self
+
+    # -- paths -----------------------------------------------------------------------------------
+    @property
+    def base_dir(self) -> Path:
+        """The folder that relative audio paths are resolved against (the scene file's folder)."""
+        return self._base_dir
+
+    @base_dir.setter
+    def base_dir(self, folder: str | os.PathLike) -> None:
+        self._base_dir = Path(folder).resolve()
+
+    def audio_path(self, source: Source) -> Path | None:
+        """The absolute path of a source's stem, or ``None`` if it has not been generated yet."""
+        if source.audio is None:
+            return None
+        path = Path(source.audio)
+        return path if path.is_absolute() else Path(os.path.normpath(self._base_dir / path))
+
+    def source(self, source_id: str) -> Source:
+        for src in self.sources:
+            if src.id == source_id:
+                return src
+        raise KeyError(source_id)
+
+    # -- (de)serialisation -----------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: Any, name: str = "scene", base_dir: str | os.PathLike | None = None) -> Scene:
+        """Validate a parsed scene; errors become one :class:`SceneError` line naming the field."""
+        try:
+            scene = cls.model_validate(data)
+        except ValidationError as exc:
+            raise SceneError(f"{name}: {_describe(exc, data)}") from None
+        if base_dir is not None:
+            scene.base_dir = base_dir
+        return scene
+
+    def to_dict(self) -> dict:
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def with_base_dir(self, folder: str | os.PathLike) -> Scene:
+        """A copy whose relative audio paths are rewritten to be relative to ``folder``."""
+        folder = Path(folder).resolve()
+        clone = self.model_copy(deep=True)
+        for src in clone.sources:
+            path = self.audio_path(self.source(src.id))
+            if path is not None:
+                src.audio = _relative(path, folder)
+        clone.base_dir = folder
+        return clone
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return Path(os.path.relpath(path, folder)).as_posix()
+    except ValueError:  # other drive on Windows
+        return str(path)
+
+
+def _describe(exc: ValidationError, data: Any) -> str:
+    """One line for the first validation error: ``sources[1] (id 'car'): trajectory[2].t: ...``."""
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if err["type"] == "missing":
+        msg = "is missing"
+    elif err["type"] == "literal_error" and loc == ["version"]:
+        msg = f"unsupported version {err.get('input')!r} (this see2sound reads version {SCENE_VERSION})"
+    parts: list[str] = []
+    prefix = ""
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        idx = loc[1]
+        sid = None
+        try:
+            sid = data["sources"][idx].get("id")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            pass
+        prefix = f"sources[{idx}]" + (f" (id {sid!r})" if sid else "") + ": "
+        loc = loc[2:]
+    for item in loc:
+        if isinstance(item, int):
+            if parts:
+                parts[-1] += f"[{item}]"
+            else:
+                parts.append(f"[{item}]")
+        elif item in ("function-after", "function-before"):
+            continue
+        else:
+            parts.append(str(item))
+    field = ".".join(p for p in parts if not p.startswith("function-"))
+    # model-level checks already name their field
+    if field:
+        return f"{prefix}{field}: {msg}"
+    return f"{prefix}{msg}"
+
+
+def load_scene(path: str | os.PathLike) -> Scene:
+    """Read and validate ``scene.json``; relative audio paths resolve against its folder.
+
+    Raises
+    ------
+    SceneError
+        With one line naming the file, the source and the field that is wrong.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SceneError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SceneError(f"{path}: is a folder, expected a scene.json file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SceneError(f"{path}: cannot read ({exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SceneError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(data, dict):
+        raise SceneError(f"{path}: expected a JSON object at the top level")
+    return Scene.from_dict(data, name=str(path), base_dir=path.parent)
+
+
+def save_scene(scene: Scene, path: str | os.PathLike, overwrite: bool = True) -> Path:
+    """Write ``scene`` to ``path`` atomically, with audio paths relative to the new file's folder."""
+    path = Path(path)
+    out = scene.with_base_dir(path.parent.resolve() if str(path.parent) else Path.cwd())
+    with atomic_output(path, overwrite=overwrite) as tmp:
+        tmp.write_text(json.dumps(out.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,1 @@
+"""Stage 2, sound: a mono signal for every source."""
