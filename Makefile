@@ -22,7 +22,7 @@ $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
 # Runs the main job on a bundled example with the embedded defaults.
 demo: $(VENV)/.core
 	-$(BIN)/see2sound models fetch all
-	$(BIN)/see2sound run examples/street.jpg -o $(DEMO_OUT) --overwrite
+	$(BIN)/see2sound run examples/cat.png -o $(DEMO_OUT) --overwrite
 
 # Runs the whole test suite (fetching the offline assets the tests check against first).
 test: $(VENV)/.dev

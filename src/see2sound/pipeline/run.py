@@ -1,0 +1,283 @@
+"""``see2sound run``: from a picture, GIF or video to spatial audio files (and a video) in one call.
+
+The steps are the stages of DESIGN §1 — analyse (vision), sonify (sound), render (spatial), mux (media) —
+with the scene and stems kept in the output folder, so that running again with other render options reuses
+them instead of recomputing them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import See2SoundError
+from ..fileio import check_output
+from ..formats import get_format
+from ..log import get_logger
+from ..scene import Scene, load_scene, save_scene
+
+log = get_logger(__name__)
+
+DEFAULT_FORMATS = ("5.1", "binaural")
+DEFAULT_IMAGE_DURATION_S = 10.0
+SCENE_NAME = "scene.json"
+
+
+@dataclass
+class RunResult:
+    """What :func:`run` wrote."""
+
+    output_dir: Path
+    scene: Path
+    audio: dict[str, Path] = field(default_factory=dict)
+    video: Path | None = None
+    preview: Path | None = None
+    credits: Path | None = None
+    reused_scene: bool = False
+
+    def paths(self) -> list[Path]:
+        out = [self.scene, *self.audio.values()]
+        out += [p for p in (self.video, self.preview, self.credits) if p is not None]
+        return out
+
+
+def default_output_dir(input_path: Path) -> Path:
+    """Next to the input, named after it: ``photo.jpg`` → ``photo-see2sound/``."""
+    return input_path.with_name(f"{input_path.stem}-see2sound")
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _key(**parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _loop_trajectories(scene: Scene, loop_s: float, duration: float) -> None:
+    """Repeat every trajectory once per loop of an animation that plays ``duration / loop_s`` times."""
+    loops = math.ceil(duration / loop_s - 1e-9)
+    for src in scene.sources:
+        if not src.is_moving or loops <= 1:
+            continue
+        keys = []
+        for i in range(loops):
+            for k in src.trajectory:
+                t = k.t + i * loop_s
+                if keys and t <= keys[-1].t:
+                    continue
+                keys.append(k.model_copy(update={"t": t}))
+        src.trajectory = keys
+        if src.bbox is not None and len(src.bbox) == len(keys) // loops:
+            src.bbox = [b for _ in range(loops) for b in src.bbox][: len(keys)]
+
+
+def run(
+    input_path: str | os.PathLike,
+    output_dir: str | os.PathLike | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    prompt: str | None = None,
+    sources: int = 4,
+    duration: float | None = None,
+    vision: str = "auto",
+    depth: str = "auto",
+    labels: str = "auto",
+    detector: str = "auto",
+    sound: str = "auto",
+    sound_library: Sequence[str | os.PathLike] = (),
+    allow_share_alike: bool = False,
+    fov: float | None = None,
+    projection: str | None = None,
+    method: str = "panning",
+    hrtf: str | None = None,
+    seed: int = 0,
+    sample_rate: int = 48000,
+    loudness_lufs: float | None = -23.0,
+    original_audio: str = "replace",
+    video: bool | None = None,
+    overwrite: bool = False,
+    step: Callable[[str], object] | None = None,
+) -> RunResult:
+    """Give ``input_path`` a spatial soundtrack: analyse, sonify, render every format, mux a video.
+
+    Parameters
+    ----------
+    input_path : path
+        A still image, an animated GIF/WebP/APNG, or a video.
+    output_dir : path, optional
+        Default: ``<input stem>-see2sound`` next to the input.
+    formats : sequence of str
+        Any of stereo, 5.1, 7.1, 7.1.4, binaural, foa, hoa2, hoa3 (one audio file each).
+    duration : float, optional
+        Seconds of audio for stills (default 10) and animations (default: whole loops nearest 10 s;
+        the animation loops). Videos always use their own length.
+    original_audio : {"replace", "keep", "mix"}
+        What happens to a video's own audio in the muxed video.
+    video : bool, optional
+        Also write a video (default: for animations and videos, not for stills).
+    step : callable, optional
+        Called with a short description as each step starts (the CLI shows progress with it).
+
+    Returns
+    -------
+    RunResult
+        Paths of everything written.
+
+    Examples
+    --------
+    >>> result = run("examples/cat.png", "out/cat", formats=["5.1"], overwrite=True)  # doctest: +SKIP
+    >>> result.audio["5.1"]  # doctest: +SKIP
+    PosixPath('out/cat/cat.5.1.wav')
+    """
+    from ..media import mux, open_media
+    from .analyze import analyze
+    from .render import render
+    from .sonify import sonify
+
+    announce = step or (lambda _text: None)
+    input_path = Path(input_path)
+    formats = list(dict.fromkeys(formats or DEFAULT_FORMATS))
+    for name in formats:
+        get_format(name)
+    if original_audio not in ("replace", "keep", "mix"):
+        raise See2SoundError(f"original audio mode must be replace, keep or mix, got {original_audio!r}")
+    if duration is not None and (not math.isfinite(float(duration)) or float(duration) <= 0):
+        raise See2SoundError(f"--duration: must be greater than 0 seconds, got {duration}")
+    if int(sources) != sources or sources < 1:
+        raise See2SoundError(f"--sources: need at least 1, got {sources}")
+    for folder in sound_library:
+        if not Path(folder).expanduser().is_dir():
+            raise See2SoundError(f"{folder}: sound library folder not found")
+
+    info = open_media(input_path)  # one-line error for unreadable media, before anything is written
+    if info.kind == "audio":
+        raise See2SoundError(f"{input_path}: is an audio file; give a picture, GIF or video")
+    make_video = info.kind in ("animation", "video") if video is None else bool(video)
+
+    out_dir = Path(output_dir) if output_dir is not None else default_output_dir(input_path)
+    stem = input_path.stem
+    scene_path = out_dir / SCENE_NAME
+    audio_paths = {name: out_dir / f"{stem}.{name}.wav" for name in formats}
+    video_path = out_dir / f"{stem}.mp4" if make_video else None
+    for target in [*audio_paths.values(), *([video_path] if video_path else [])]:
+        check_output(target, overwrite) if out_dir.exists() else None
+
+    # what the scene depends on: the input's bytes and the analysis options
+    if info.kind == "video":
+        total = float(info.duration)
+    elif info.kind == "animation":
+        loop_s = float(info.duration)
+        total = float(duration) if duration is not None else loop_s * max(1, round(DEFAULT_IMAGE_DURATION_S / loop_s))
+    else:
+        total = float(duration) if duration is not None else DEFAULT_IMAGE_DURATION_S
+    analysis_key = _key(input=_file_digest(input_path), sources=sources, prompt=prompt, vision=vision,
+                        depth=depth, labels=labels, detector=detector, fov=fov, projection=projection)
+    sound_key = _key(sound=sound, library=[str(Path(p).expanduser().resolve()) for p in sound_library],
+                     share_alike=allow_share_alike, seed=seed, duration=total, sample_rate=sample_rate)
+
+    created = not out_dir.exists()
+    started = time.perf_counter()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(out_dir, os.W_OK):
+            raise See2SoundError(f"{out_dir}: output folder is not writable")
+        scene, reused = _previous_scene(scene_path, analysis_key)
+        if scene is None:
+            announce(f"analysing {input_path.name}")
+            scene = analyze(input_path, scene_path, sources=sources, prompt=prompt, vision=vision, depth=depth,
+                            labels=labels, detector=detector, fov=fov, projection=projection, overwrite=True,
+                            seed=seed)
+            scene = load_scene(scene_path)
+        if _run_info(scene).get("sound_key") != sound_key:
+            for src in scene.sources:
+                src.audio = None
+        scene.sample_rate = int(sample_rate)
+        if info.kind == "animation" and not reused:
+            _loop_trajectories(scene, float(info.duration), total)
+        scene.duration = total
+        setattr(scene, "run", {"analysis_key": analysis_key, "sound_key": sound_key,
+                               "input": input_path.name})
+        save_scene(scene, scene_path)
+
+        announce(f"making sounds for {len(scene.sources)} source(s)")
+        sonify(scene_path, sound=sound, sound_library=[str(p) for p in sound_library], seed=seed,
+               overwrite=True, allow_share_alike=allow_share_alike)
+
+        result = RunResult(out_dir, scene_path, reused_scene=reused)
+        preview = out_dir / "preview.png"
+        result.preview = preview if preview.exists() else None
+        for name in formats:
+            announce(f"rendering {name}")
+            result.audio[name] = render(scene_path, audio_paths[name], format=name, method=method, hrtf=hrtf,
+                                        sample_rate=sample_rate, loudness_lufs=loudness_lufs, overwrite=overwrite)
+        if video_path is not None:
+            name = _video_format(formats, scene)
+            announce(f"writing {video_path.name} with {name} audio")
+            result.video = mux(input_path, result.audio[name], video_path, mode=original_audio,
+                               overwrite=overwrite, fmt=name)
+        result.credits = _write_credits(out_dir, scene_path, hrtf, formats, sample_rate)
+    except BaseException:
+        if created:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    log.debug("run finished in %.1f s", time.perf_counter() - started)
+    return result
+
+
+def _run_info(scene: Scene) -> dict:
+    info = getattr(scene, "run", None)
+    return info if isinstance(info, dict) else {}
+
+
+def _previous_scene(scene_path: Path, analysis_key: str) -> tuple[Scene | None, bool]:
+    """The scene of an earlier run with the same input and analysis options, if there is one."""
+    if not scene_path.exists():
+        return None, False
+    try:
+        scene = load_scene(scene_path)
+    except See2SoundError:
+        return None, False
+    if _run_info(scene).get("analysis_key") == analysis_key:
+        log.info("reusing the scene of the previous run (%s)", scene_path)
+        return scene, True
+    return None, False
+
+
+def _video_format(formats: list[str], scene: Scene) -> str:
+    """The audio that goes into the video: ambisonics for 360° media when asked for, else the first format."""
+    equirect = scene.media is not None and scene.media.projection == "equirect"
+    if equirect:
+        for name in formats:
+            if get_format(name).is_ambisonic:
+                return name
+    return formats[0]
+
+
+def _write_credits(out_dir: Path, scene_path: Path, hrtf: str | None, formats: list[str], sample_rate: int):
+    from ..fileio import atomic_output
+    from ..sound.credits import credits_text, merge_entries, scene_credit_entries
+
+    data = json.loads(scene_path.read_text(encoding="utf-8"))
+    entries = scene_credit_entries(data)
+    if "binaural" in formats:
+        from .hrtf import load_hrtf
+
+        chosen = load_hrtf(hrtf, sample_rate)
+        if getattr(chosen, "credit", ""):
+            entries.append({"title": f"HRTF set: {chosen.name}", "credit": chosen.credit})
+    entries = merge_entries(entries)
+    path = out_dir / "CREDITS.txt"
+    with atomic_output(path, overwrite=True) as tmp:
+        tmp.write_text(credits_text(entries), encoding="utf-8")
+    return path
