@@ -17,7 +17,8 @@ def registries():
 
 def backends() -> None:
     """List backends per stage: usable here or why not, and which one `auto` chooses."""
-    from ..pipeline.hrtf import describe_hrtf_choice
+    from ..assets.hrtf import cached_sets
+    from ..pipeline.hrtf import AUTO_PREFERENCE
 
     for registry in registries():
         try:
@@ -30,7 +31,15 @@ def backends() -> None:
             state = "usable" if reason is None else f"not usable: {reason}"
             mark = "*" if backend.name == chosen else " "
             print(f"  {mark} {backend.name:<16} {state}" + (f" - {backend.description}" if backend.description else ""))
-    print(f"hrtf: auto -> {describe_hrtf_choice()}")
+    sets = cached_sets()
+    measured = [name for name in AUTO_PREFERENCE if name in sets]
+    chosen = measured[0] if measured else "analytic"
+    print(f"hrtf: auto -> {chosen}")
+    for name in AUTO_PREFERENCE:
+        state = "usable" if name in sets else "not usable: not cached (run `see2sound models fetch hrtf`)"
+        print(f"  {'*' if name == chosen else ' '} {name:<16} {state} - measured HRTF set")
+    mark = "*" if chosen == "analytic" else " "
+    print(f"  {mark} analytic         usable - rigid-sphere head model (built in)")
 
 
 def register(app: typer.Typer) -> None:

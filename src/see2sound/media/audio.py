@@ -1,5 +1,10 @@
 """Audio files: reading stems and writing spatial audio with its channel layout.
 
+Reading tries libsndfile first (WAV, FLAC, OGG/Vorbis, AIFF…) and falls back to PyAV (FFmpeg) for
+anything else it decodes (MP3, M4A/AAC, Opus, the audio of a video). Decoders pad the last frame (AAC by
+up to 1024 samples, Opus by the pre-skip), so decoded audio is trimmed to the duration the container
+states.
+
 WAV output is WAVE_FORMAT_EXTENSIBLE with ``dwChannelMask`` set from the format (DESIGN §2); ambisonic
 WAVs carry mask 0 (no loudspeaker layout), as AmbiX files conventionally do. FLAC output stores the mask
 in the ``WAVEFORMATEXTENSIBLE_CHANNEL_MASK`` tag, which FFmpeg reads.
@@ -38,7 +43,91 @@ def read_audio_soundfile(path: Path) -> tuple[np.ndarray, int]:
     return np.ascontiguousarray(data.T), int(sr)
 
 
-def read_audio(path: str | os.PathLike, sample_rate: int | None = None, mono: bool = False) -> tuple[np.ndarray, int]:
+def decode_audio_stream(container, stream) -> tuple[np.ndarray, int]:
+    """Decode one PyAV audio stream to float32 ``(channels, samples)`` at its own rate (not trimmed)."""
+    import av
+
+    resampler = None
+    blocks = []
+    channels = int(stream.channels or 0)
+    for frame in container.decode(stream):
+        if resampler is None:
+            # Convert to packed float: PyAV's planar to_ndarray is unsafe beyond 8 channels.
+            resampler = av.AudioResampler(format="flt", layout=frame.layout, rate=frame.sample_rate)
+            channels = frame.layout.nb_channels
+        for out in resampler.resample(frame):
+            blocks.append(out.to_ndarray().reshape(-1, channels))
+    if resampler is not None:
+        for out in resampler.resample(None):
+            blocks.append(out.to_ndarray().reshape(-1, channels))
+    sr = int(stream.sample_rate or stream.codec_context.sample_rate or 0)
+    if not blocks:
+        return np.zeros((max(channels, 1), 0), np.float32), sr
+    return np.ascontiguousarray(np.concatenate(blocks).T, dtype=np.float32), sr
+
+
+def stream_duration_s(container, stream) -> float | None:
+    """The duration the container states for ``stream`` (or for the whole file), in seconds."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / 1e6
+    return None
+
+
+def read_audio_pyav(path: Path) -> tuple[np.ndarray, int]:
+    """Read the first audio stream of any FFmpeg-decodable file, trimmed to the stated duration."""
+    from .containers import check_decodable, open_container
+
+    with open_container(path) as container:
+        if not container.streams.audio:
+            raise MediaError(f"{path}: has no audio stream")
+        stream = container.streams.audio[0]
+        check_decodable(path, stream)
+        y, sr = decode_audio_stream(container, stream)
+        duration = stream_duration_s(container, stream)
+    if duration is not None and sr:
+        y = y[:, : int(round(duration * sr))]
+    return y, sr
+
+
+def read_audio_track(
+    video_path: str | os.PathLike, sample_rate: int | None = 48000, stream_index: int = 0
+) -> np.ndarray | None:
+    """The audio track of a video as float32 ``(channels, samples)``, or ``None`` when it has none.
+
+    Aligned to the container's start (leading silence added when the audio starts later) and trimmed
+    (or padded) to the container's duration, then resampled to ``sample_rate`` (``None``: keep the
+    track's own rate).
+    """
+    from .containers import check_decodable, open_container
+
+    path = Path(video_path)
+    with open_container(path) as container:
+        if len(container.streams.audio) <= stream_index:
+            return None
+        stream = container.streams.audio[stream_index]
+        check_decodable(path, stream)
+        y, sr = decode_audio_stream(container, stream)
+        origin = container.start_time / 1e6 if container.start_time is not None else 0.0
+        start = float(stream.start_time * stream.time_base) if stream.start_time is not None else origin
+        total = container.duration / 1e6 if container.duration else stream_duration_s(container, stream)
+    if not sr:
+        raise MediaError(f"{path}: audio stream has no sample rate")
+    lead = max(0, int(round((start - origin) * sr)))
+    if lead:
+        y = np.concatenate([np.zeros((y.shape[0], lead), np.float32), y], axis=1)
+    if total is not None:
+        n = int(round(total * sr))
+        y = y[:, :n] if y.shape[1] >= n else np.pad(y, ((0, 0), (0, n - y.shape[1])))
+    if sample_rate is not None and sr != sample_rate:
+        y = resample(y, sr, sample_rate)
+    return y
+
+
+def read_audio(
+    path: str | os.PathLike, sample_rate: int | None = None, mono: bool = False
+) -> tuple[np.ndarray, int]:
     """Read an audio file as float32 ``(channels, samples)``, optionally resampled and down-mixed.
 
     Raises :class:`MediaError` with the file name and the problem.
@@ -48,10 +137,13 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = None, mono: bo
         raise MediaError(f"{path}: no such file")
     if path.is_dir():
         raise MediaError(f"{path}: is a folder, expected an audio file")
+    if path.stat().st_size == 0:
+        raise MediaError(f"{path}: file is empty")
     try:
         y, sr = read_audio_soundfile(path)
     except (sf.LibsndfileError, RuntimeError) as exc:
-        raise MediaError(f"{path}: cannot read audio ({' '.join(str(exc).split())})") from None
+        del exc  # libsndfile does not know the format: let FFmpeg try, and report FFmpeg's reason
+        y, sr = read_audio_pyav(path)
     if y.shape[1] == 0:
         raise MediaError(f"{path}: contains no audio samples")
     if not np.all(np.isfinite(y)):
@@ -107,7 +199,8 @@ def write_audio(
     with atomic_output(path, overwrite=overwrite) as tmp:
         data = np.ascontiguousarray(y.T, dtype=np.float32)
         if container == "FLAC":
-            with sf.SoundFile(str(tmp), "w", int(sample_rate), y.shape[0], subtype=subtype, format="FLAC") as fh:
+            rate, channels = int(sample_rate), y.shape[0]
+            with sf.SoundFile(str(tmp), "w", rate, channels, subtype=subtype, format="FLAC") as fh:
                 fh.write(data)
             if layout is not None:
                 _tag_flac_mask(tmp, layout.channel_mask)
@@ -136,3 +229,91 @@ def _tag_flac_mask(path: Path, mask: int) -> None:
                 out.mux(packet)
     finally:
         src.unlink(missing_ok=True)
+
+
+def read_channel_mask(path: str | os.PathLike) -> int | None:
+    """The channel mask a WAV (``dwChannelMask``) or FLAC (its layout as FFmpeg reads it) states.
+
+    ``None`` when the file states none (plain WAV, other formats); 0 means "no loudspeaker layout".
+    """
+    path = Path(path)
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
+        pos = 12
+        while pos + 8 <= len(head):
+            kind, size = struct.unpack_from("<4sI", head, pos)
+            if kind == b"fmt ":
+                if size >= 40 and struct.unpack_from("<H", head, pos + 8)[0] == 0xFFFE:
+                    return struct.unpack_from("<I", head, pos + 8 + 20)[0]
+                return None
+            pos += 8 + size + (size & 1)
+        return None
+    if head[:4] == b"fLaC":
+        value = flac_vorbis_comments(path).get("WAVEFORMATEXTENSIBLE_CHANNEL_MASK")
+        try:
+            return int(value, 0) if value is not None else None
+        except ValueError:
+            return None
+    return None
+
+
+def flac_vorbis_comments(path: Path) -> dict[str, str]:
+    """The Vorbis comments of a FLAC file (keys upper-cased), read from its metadata blocks."""
+    comments: dict[str, str] = {}
+    with open(path, "rb") as fh:
+        if fh.read(4) != b"fLaC":
+            return comments
+        last = False
+        while not last:
+            header = fh.read(4)
+            if len(header) < 4:
+                break
+            last, kind = bool(header[0] & 0x80), header[0] & 0x7F
+            size = int.from_bytes(header[1:4], "big")
+            if kind != 4:  # VORBIS_COMMENT
+                fh.seek(size, os.SEEK_CUR)
+                continue
+            block = fh.read(size)
+            try:
+                pos = 4 + struct.unpack_from("<I", block)[0]
+                (count,) = struct.unpack_from("<I", block, pos)
+                pos += 4
+                for _ in range(count):
+                    (length,) = struct.unpack_from("<I", block, pos)
+                    text = block[pos + 4 : pos + 4 + length].decode("utf-8", "replace")
+                    key, _, value = text.partition("=")
+                    comments[key.upper()] = value
+                    pos += 4 + length
+            except struct.error:
+                pass
+            break
+    return comments
+
+
+def guess_format(n_channels: int, channel_mask: int | None = None) -> Format | None:
+    """The output format that a channel count and mask describe, or ``None`` (mono or unknown).
+
+    A mask picks the speaker layout with exactly that mask (0x60F, side surrounds, counts as 5.1);
+    mask 0 or no mask with 4, 9 or 16 channels means AmbiX of order 1, 2 or 3; without a mask the count
+    decides: 2 stereo, 6 5.1, 8 7.1, 12 7.1.4. Binaural files are stereo files.
+    """
+    from ..formats import FORMATS
+
+    if channel_mask:
+        if channel_mask == 0x60F and n_channels == 6:
+            return FORMATS["5.1"]
+        for layout in FORMATS.values():
+            same = layout.channel_mask == channel_mask and layout.n_channels == n_channels
+            if same and not layout.binaural:
+                return layout
+    by_count = {2: "stereo", 4: "foa", 6: "5.1", 8: "7.1", 9: "hoa2", 12: "7.1.4", 16: "hoa3"}
+    name = by_count.get(n_channels)
+    if name is None:
+        return None
+    layout = FORMATS[name]
+    if channel_mask and not layout.is_ambisonic:
+        return layout
+    if channel_mask and layout.is_ambisonic:  # a speaker mask that matches nothing we know
+        return None
+    return layout

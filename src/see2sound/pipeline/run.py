@@ -275,7 +275,7 @@ def _write_credits(out_dir: Path, scene_path: Path, hrtf: str | None, formats: l
 
         chosen = load_hrtf(hrtf, sample_rate)
         if getattr(chosen, "credit", ""):
-            entries.append({"title": f"HRTF set: {chosen.name}", "credit": chosen.credit})
+            entries.append({"category": "hrtf", "title": chosen.name, "credit": chosen.credit})
     entries = merge_entries(entries)
     path = out_dir / "CREDITS.txt"
     with atomic_output(path, overwrite=True) as tmp:

@@ -1,0 +1,87 @@
+"""Benchmark: 16 moving sources, 60 s at 48 kHz, to 7.1.4, binaural (analytic and SOFA) and hoa3, on one core.
+
+Every source follows its own trajectory (a key per second: azimuth, elevation and distance all change).
+Times ``render_scene`` (panning / encoding / HRTFs, LFE, loudness normalisation and true-peak limiter)
+and prints how many times faster than real time it runs. Goal (issue 2): at least 50× real time.
+
+    python benchmarks/render_speed.py [--seconds 60] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # one core
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from see2sound.scene import Scene  # noqa: E402
+from see2sound.spatial.render import RenderOptions, render_scene  # noqa: E402
+
+SR = 48000
+
+
+def moving_scene(n_sources: int, seconds: float, seed: int = 0) -> tuple[Scene, dict[str, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    sources, signals = [], {}
+    n = int(seconds * SR)
+    for i in range(n_sources):
+        keys = []
+        az0, speed = rng.uniform(-180, 180), rng.uniform(-60, 60)
+        for t in range(int(np.ceil(seconds)) + 1):
+            keys.append(
+                {
+                    "t": float(t),
+                    "azimuth": float((az0 + speed * t + 180) % 360 - 180),
+                    "elevation": float(40 * np.sin(0.3 * t + i)),
+                    "distance": float(3 + 2 * np.sin(0.2 * t + 2 * i)),
+                }
+            )
+        sources.append({"id": f"s{i}", "trajectory": keys})
+        signals[f"s{i}"] = (rng.standard_normal(n) * 0.05).astype(np.float32)
+    return Scene.from_dict({"duration": seconds, "sample_rate": SR, "sources": sources}), signals
+
+
+def hrtfs():
+    """The analytic head, plus the measured sets fetched by `see2sound models fetch hrtf` if present."""
+    from see2sound.pipeline.hrtf import load_hrtf
+
+    out = {"binaural (analytic)": load_hrtf("analytic", SR)}
+    for name in ("ku100", "kemar"):
+        try:
+            out[f"binaural (SOFA {name})"] = load_hrtf(name, SR)
+        except Exception as exc:  # not cached here: say so and go on
+            print(f"# {name}: skipped ({exc})")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--sources", type=int, default=16)
+    args = parser.parse_args()
+    scene, signals = moving_scene(args.sources, args.seconds)
+    cases = [("7.1.4", None), ("hoa3", None)] + [("binaural", (label, h)) for label, h in hrtfs().items()]
+    print(f"# {args.sources} moving sources, {args.seconds:g} s at {SR} Hz, 1 thread, {args.repeats} runs")
+    print("| format | render_scene [s] | × real time |")
+    print("|---|---|---|")
+    for fmt, hrtf in cases:
+        label = hrtf[0] if hrtf else fmt
+        options = RenderOptions(format=fmt)
+        times = []
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            y = render_scene(scene, signals, options, hrtf=hrtf[1] if hrtf else None)
+            times.append(time.perf_counter() - t0)
+        assert np.all(np.isfinite(y))
+        t = float(np.median(times))
+        print(f"| {label} | {t:.2f} | {args.seconds / t:.0f}× |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""``see2sound render SCENE.json -o OUT``: a finished scene to 5.1/7.1/7.1.4/stereo, binaural or AmbiX."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import typer
+
+from ..errors import See2SoundError
+from ..formats import FORMAT_NAMES
+
+
+def _level_or_off(value: str | None, option: str, unit: str) -> float | None:
+    """Parse ``-23``/``off`` style options."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text in ("off", "none"):
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise See2SoundError(f"{option}: expected a number in {unit} or 'off', got {value!r}") from None
+    if not math.isfinite(number):
+        raise See2SoundError(f"{option}: expected a finite number in {unit} or 'off', got {value!r}")
+    return number
+
+
+def render_command(
+    scene: Path = typer.Argument(..., help="The scene file (scene.json) with positions and audio stems."),
+    output: Path = typer.Option(
+        ..., "-o", "--output", help="Output file: .wav (with channel mask) or .flac."
+    ),
+    format: str = typer.Option("5.1", "--format", help=f"Output format: {', '.join(FORMAT_NAMES)}."),
+    method: str = typer.Option(
+        "panning", "--method", help="panning (VBIP / ambisonics / HRTF) or paper (omni mics at the speakers)."
+    ),
+    hrtf: str = typer.Option(
+        None, "--hrtf", help="HRTF for binaural: a SimpleFreeFieldHRIR .sofa file, 'analytic' or 'auto'."
+    ),
+    sample_rate: int = typer.Option(None, "--sample-rate", help="Output rate in Hz (default: the scene's)."),
+    loudness: str = typer.Option("-23", "--loudness", help="Integrated loudness target in LUFS, or 'off'."),
+    lfe_db: str = typer.Option(
+        "-10", "--lfe-db", help="LFE level in dB relative to the source mix, or 'off'."
+    ),
+    true_peak: str = typer.Option("-1", "--true-peak", help="True-peak ceiling in dBTP, or 'off'."),
+    propagation_delay: bool = typer.Option(
+        False, "--propagation-delay", help="Delay each source by distance / 343 m/s (Doppler when moving)."
+    ),
+    air_absorption: bool = typer.Option(
+        False, "--air-absorption", help="High-frequency air absorption over distance (ISO 9613-1)."
+    ),
+    mic_radius: float = typer.Option(
+        2.0, "--mic-radius", help="Microphone radius in metres (--method paper)."
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the output file if it exists."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print warnings and errors."),
+) -> None:
+    """Render a scene's sources to spatial audio (needs no model)."""
+    from ..pipeline.render import render
+
+    path = render(
+        scene,
+        output,
+        format=format,
+        method=method,
+        sample_rate=sample_rate,
+        hrtf=hrtf,
+        loudness_lufs=_level_or_off(loudness, "--loudness", "LUFS"),
+        true_peak_dbtp=_level_or_off(true_peak, "--true-peak", "dBTP"),
+        lfe_db=_level_or_off(lfe_db, "--lfe-db", "dB"),
+        propagation_delay=propagation_delay,
+        air_absorption=air_absorption,
+        mic_radius_m=mic_radius,
+        overwrite=overwrite,
+    )
+    print(path)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("render")(render_command)

@@ -1,0 +1,348 @@
+"""``analyze``: a picture, GIF or video in, ``scene.json`` (audio not generated yet) and ``preview.png`` out.
+
+Reads the media (media stage), runs the vision stage on its frames, and writes the scene (DESIGN §3):
+one source per chosen region, with a fixed ``position`` for still pictures and a ``trajectory`` with a
+``bbox`` per key for tracked regions of animations and videos.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import See2SoundError
+from ..fileio import atomic_output, check_output
+from ..log import get_logger
+from ..scene import Scene, save_scene
+
+log = get_logger(__name__)
+
+DEFAULT_IMAGE_DURATION_S = 10.0
+ANALYSIS_FPS = 4.0
+ANALYSIS_MAX_SIZE = 1024
+STATIC_SPREAD_DEG = 1.0  # a track that moves less than this becomes a fixed position
+
+
+def _round(x: float, digits: int = 3) -> float:
+    return float(round(float(x), digits))
+
+
+def _source_fields(draft, prompt: str | None) -> dict:
+    region = draft.region
+    fields = {
+        "label": draft.label,
+        "sound_class": draft.sound_class,
+        "confidence": _round(draft.confidence),
+        "kind": draft.kind,
+        "origin": draft.origin,
+    }
+    if prompt:
+        fields["prompt"] = prompt
+    if "measured_distance_m" in region.extra:
+        fields["measured_distance"] = _round(region.extra["measured_distance_m"])
+    noun = region.extra.get("prompt_noun")
+    if noun:
+        fields["prompt_noun"] = noun
+    if len(region.labels) > 1:
+        fields["labels"] = [[name, _round(score)] for name, score in region.labels[:3]]
+    return fields
+
+
+def _bbox(box, factor: float) -> list[float]:
+    return [_round(b * factor, 1) for b in box]
+
+
+def _image_sources(analysis, prompt: str | None, factor: float) -> list[dict]:
+    sources = []
+    for i, draft in enumerate(analysis.sources):
+        src = {"id": f"s{i}", **_source_fields(draft, prompt), "audio": None}
+        src["position"] = {
+            "azimuth": _round(draft.azimuth_deg),
+            "elevation": _round(draft.elevation_deg),
+            "distance": _round(draft.distance_m),
+        }
+        src["bbox"] = _bbox(draft.bbox, factor)
+        src["polygon"] = [[_round(x * factor, 1), _round(y * factor, 1)] for x, y in draft.polygon]
+        sources.append(src)
+    return sources
+
+
+def _track_sources(tracks, prompt: str | None, factor: float) -> list[dict]:
+    from ..geometry import angle_between_deg, direction_to_vector
+
+    sources = []
+    for i, track in enumerate(tracks):
+        best = max(track.drafts, key=lambda d: d.score)
+        src = {"id": f"s{i}", **_source_fields(best, prompt), "audio": None}
+        src.update(
+            label=track.label,
+            sound_class=track.sound_class,
+            kind=track.kind,
+            confidence=_round(track.confidence),
+        )
+        vectors = direction_to_vector(track.azimuth_deg, track.elevation_deg)
+        mean = vectors.mean(axis=0)
+        spread = float(np.max(angle_between_deg(vectors, mean))) if len(vectors) else 0.0
+        distance_ratio = float(track.distance_m.max() / track.distance_m.min())
+        if len(track.times) == 1 or (spread < STATIC_SPREAD_DEG and distance_ratio < 1.1):
+            from ..geometry import vector_to_direction
+
+            az, el = vector_to_direction(mean)
+            src["position"] = {
+                "azimuth": _round(az),
+                "elevation": _round(el),
+                "distance": _round(np.median(track.distance_m)),
+            }
+            src["bbox"] = _bbox(best.bbox, factor)
+        else:
+            src["trajectory"] = [
+                {
+                    "t": _round(t),
+                    "azimuth": _round(az),
+                    "elevation": _round(el),
+                    "distance": _round(d),
+                    "bbox": _bbox(draft.bbox, factor),
+                }
+                for t, az, el, d, draft in zip(
+                    track.times,
+                    track.azimuth_deg,
+                    track.elevation_deg,
+                    track.distance_m,
+                    track.drafts,
+                    strict=True,
+                )
+            ]
+            src["bbox"] = _bbox(best.bbox, factor)
+        src["track"] = {
+            "frames": len(track.times),
+            "start": _round(track.times[0]),
+            "end": _round(track.times[-1]),
+        }
+        sources.append(src)
+    return sources
+
+
+def write_preview(path: Path, image: np.ndarray, drafts: list, scene: Scene) -> None:
+    """The picture with each source's mask, box, label and az/el/distance, and a top-down map (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    h, w = image.shape[:2]
+    fig = Figure(figsize=(12, 5.5), dpi=100)
+    ax, top = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
+    ax.imshow(image, extent=(-0.5, w - 0.5, h - 0.5, -0.5))
+    colours = matplotlib.colormaps["tab10"]
+    overlay = np.zeros((*drafts[0].region.mask.shape, 4)) if drafts else None
+    for i, (draft, src) in enumerate(zip(drafts, scene.sources, strict=False)):
+        colour = colours(i % 10)
+        if overlay is not None and draft.region.mask.shape == overlay.shape[:2]:
+            overlay[draft.region.mask] = (*colour[:3], 0.4 if draft.kind == "object" else 0.2)
+        x0, y0, x1, y1 = draft.bbox
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=colour, linewidth=2))
+        az, el, dist = src.direction_at(0.0)
+        ax.text(
+            x0 + 3,
+            y0 + 3,
+            f"{src.id} {src.label}\naz {az:.0f}° el {el:.0f}° {dist:.1f} m",
+            color="white",
+            fontsize=8,
+            va="top",
+            bbox={"facecolor": colour, "alpha": 0.75, "pad": 2, "edgecolor": "none"},
+        )
+    if overlay is not None:
+        ax.imshow(overlay, extent=(-0.5, w - 0.5, h - 0.5, -0.5), interpolation="nearest")
+    ax.set_axis_off()
+    ax.set_title("regions (mask, box, label, azimuth / elevation / distance)", fontsize=9)
+    # top-down: forward (+x) up, left (+y) to the left; radius log(1 + metres) so near and far both show
+    top.plot([0], [0], marker="^", color="black", markersize=10)
+    top.text(0, 0, "  listener", fontsize=8, va="center")
+    reach = float(np.log1p(1.0))
+    for i, src in enumerate(scene.sources):
+        dirs, dist = src.positions_at(np.linspace(0.0, scene.duration, 50) if src.is_moving else [0.0])
+        horizontal = np.hypot(dirs[:, 0], dirs[:, 1])
+        radius = np.log1p(dist * horizontal)
+        x = np.where(horizontal > 0, dirs[:, 0] / np.maximum(horizontal, 1e-9), 0) * radius
+        y = np.where(horizontal > 0, dirs[:, 1] / np.maximum(horizontal, 1e-9), 0) * radius
+        colour = colours(i % 10)
+        top.plot(-y, x, color=colour, linewidth=1.5)
+        top.plot(-y[0], x[0], "o", color=colour)
+        top.text(-y[0], x[0], f" {src.id} {src.label}", fontsize=8, color=colour)
+        reach = max(reach, float(np.max(np.hypot(x, y))))
+    reach *= 1.15
+    top.set_xlim(-reach, reach)
+    top.set_ylim(-reach, reach)
+    top.set_aspect("equal")
+    top.axhline(0, color="0.85", linewidth=0.8)
+    top.axvline(0, color="0.85", linewidth=0.8)
+    ticks = [t for t in (1, 3, 10, 30, 100, 300) if np.log1p(t) <= reach]
+    top.set_xticks([-np.log1p(t) for t in ticks[::-1]] + [0] + [np.log1p(t) for t in ticks])
+    top.set_xticklabels([str(t) for t in ticks[::-1]] + ["0"] + [str(t) for t in ticks])
+    top.set_yticks([np.log1p(t) for t in ticks])
+    top.set_yticklabels([str(t) for t in ticks])
+    top.set_xlabel("← left     metres (log scale)     right →")
+    top.set_title("top view (forward is up)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, format="png", metadata={"Software": None})
+
+
+def analyze(
+    input_path: str | os.PathLike,
+    output_scene_path: str | os.PathLike,
+    sources: int = 4,
+    prompt: str | None = None,
+    vision: str = "auto",
+    depth: str = "auto",
+    labels: str = "auto",
+    detector: str = "auto",
+    fov: float | None = None,
+    projection: str | None = None,
+    depth_range: tuple[float, float] | None = None,
+    min_area: float = 0.005,
+    overwrite: bool = False,
+    seed: int = 0,
+    preview: bool = True,
+) -> Scene:
+    """Analyse ``input_path`` and write ``output_scene_path`` (plus ``preview.png`` beside it).
+
+    Parameters
+    ----------
+    input_path : path
+        A picture, animated GIF/APNG/WebP or video.
+    output_scene_path : path
+        Where to write ``scene.json``; refused if it exists unless ``overwrite``.
+    sources : int
+        Number of sources (>= 1).
+    prompt : str, optional
+        Text whose sound-bearing nouns label the regions; attached to every source.
+    vision, depth, labels, detector : str
+        Backend names (``auto`` = best usable here; ``detector="none"`` skips detection).
+    fov : float, optional
+        Horizontal field of view in degrees (default: EXIF, else 65).
+    projection : {"perspective", "equirect"}, optional
+        Default: what the media says (2:1 with spherical metadata = equirect).
+    depth_range : (near, far), optional
+        Metres; overrides the classical depth range.
+    min_area : float
+        Smallest region as a fraction of the picture.
+    overwrite : bool
+        Replace existing outputs.
+    seed : int
+        Recorded in the scene; the classical analysis is deterministic.
+    preview : bool
+        Also write ``preview.png`` beside the scene.
+
+    Returns
+    -------
+    Scene
+        The scene written.
+    """
+    from ..media.probe import iter_frames, open_media
+    from ..vision.analysis import analyze_frames, analyze_image, load_backends
+    from ..vision.projection import DEFAULT_HFOV_DEG, check_projection
+
+    if int(sources) != sources or sources < 1:
+        raise See2SoundError(f"sources: need at least 1, got {sources}")
+    out_path = check_output(output_scene_path, overwrite)
+    preview_path = out_path.with_name("preview.png")
+    if preview:
+        check_output(preview_path, overwrite)
+    info = open_media(input_path)
+    if info.kind == "audio":
+        raise See2SoundError(f"{input_path}: is an audio file, it has no pictures to analyse")
+    proj = projection or info.projection or "perspective"
+    hfov = float(fov) if fov is not None else (info.hfov or DEFAULT_HFOV_DEG)
+    if proj == "equirect":
+        hfov = 360.0
+    check_projection(proj, hfov if proj == "perspective" else None)
+    backends = load_backends(
+        vision,
+        depth,
+        labels,
+        detector,
+        tuple(float(x) for x in depth_range) if depth_range is not None else None,
+    )
+
+    frames = iter_frames(input_path, fps=ANALYSIS_FPS, max_size=ANALYSIS_MAX_SIZE)
+    if info.kind == "image":
+        frame = next(iter(frames))
+        factor = info.width / frame.image.shape[1]
+        analysis = analyze_image(
+            frame.image,
+            n_sources=sources,
+            hfov_deg=hfov,
+            projection=proj,
+            prompt=prompt,
+            backends=backends,
+            min_area=min_area,
+        )
+        scene_sources = _image_sources(analysis, prompt, factor)
+        duration = DEFAULT_IMAGE_DURATION_S
+        preview_frame, preview_analysis = frame.image, analysis
+        drafts_for_preview = analysis.sources
+    else:
+        first: list = []
+
+        def remember(stream):
+            for f in stream:
+                if not first:
+                    first.append(f)
+                yield f
+
+        tracks, analyses = analyze_frames(
+            remember(frames),
+            n_sources=sources,
+            hfov_deg=hfov,
+            projection=proj,
+            prompt=prompt,
+            backends=backends,
+            min_area=min_area,
+        )
+        factor = info.width / first[0].image.shape[1]
+        if not tracks:
+            log.warning("no region lasted long enough to track; using the first frame's sources")
+            scene_sources = _image_sources(analyses[0][1], prompt, factor)
+        else:
+            scene_sources = _track_sources(tracks, prompt, factor)
+        duration = _round(info.duration or max(t for t, _ in analyses) + 1.0 / ANALYSIS_FPS)
+        preview_frame, preview_analysis = first[0].image, analyses[0][1]
+        drafts_for_preview = [tr.drafts[0] for tr in tracks] if tracks else analyses[0][1].sources
+
+    media_path = Path(input_path)
+    try:
+        rel = os.path.relpath(media_path.resolve(), out_path.parent.resolve())
+    except ValueError:
+        rel = str(media_path.resolve())
+    scene = Scene.from_dict(
+        {
+            "version": 1,
+            "sample_rate": 48000,
+            "duration": duration,
+            "media": {
+                "path": Path(rel).as_posix(),
+                "width": info.width,
+                "height": info.height,
+                "projection": proj,
+                "hfov": _round(hfov),
+                "kind": info.kind,
+            },
+            "sources": scene_sources,
+            "vision": {
+                **backends.names,
+                "seed": seed,
+                "analysis_fps": ANALYSIS_FPS if info.kind != "image" else None,
+                "fallback": bool(getattr(preview_analysis, "fallback", False)),
+            },
+        },
+        name=str(out_path),
+        base_dir=out_path.parent,
+    )
+    if preview:
+        with atomic_output(preview_path, overwrite=overwrite) as tmp:
+            write_preview(tmp, preview_frame, drafts_for_preview, scene)
+    save_scene(scene, out_path, overwrite=True)
+    return scene

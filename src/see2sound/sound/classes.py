@@ -1,0 +1,744 @@
+"""From a free label ("barking dog", "Waves, surf", "airplane", "cows") to a procedural sound class.
+
+Labels are normalised (lower case, punctuation dropped, plurals made singular) and searched for the
+synonym phrases below: AudioSet ontology names, the COCO-80 labels our detector emits and everyday
+words. The longest phrase wins; between equally long phrases, the one nearest the end wins (the head
+noun of an English noun phrase: "car engine" is an engine). Adjectives such as "heavy", "distant",
+"big" or "many" set the recipe's intensity, size and density. A label that matches nothing falls back
+to a neutral ambience, and the match says so.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from .synth import CLASSES, FALLBACK_CLASS
+
+# class -> synonyms; a synonym may carry recipe parameters: ("truck", {"size": 0.9})
+SYNONYMS: dict[str, list] = {
+    "wind": [
+        "wind",
+        "breeze",
+        "gust",
+        "gale",
+        "windy",
+        "wind noise",
+        "howling wind",
+        "blizzard",
+        "sky",
+        "cloud",
+        "kite",
+        "flag",
+        "mountain",
+        "desert",
+        "snow",
+        "ski",
+        "snowboard",
+        "hill",
+        "cliff",
+    ],
+    "rain": [
+        "rain",
+        "raindrop",
+        "rainfall",
+        "drizzle",
+        "downpour",
+        "rainstorm",
+        "shower",
+        "rain on surface",
+        "umbrella",
+        "wet",
+        ("heavy rain", {"intensity": 0.9}),
+        ("light rain", {"intensity": 0.15}),
+    ],
+    "thunder": ["thunder", "thunderstorm", "lightning", "storm", "thunderclap"],
+    "stream": [
+        "stream",
+        "brook",
+        "creek",
+        "river",
+        "trickle",
+        "running water",
+        "water flowing",
+        "flowing water",
+        "fountain",
+        "sink",
+        "faucet",
+        "tap",
+        "water",
+        "gurgling",
+        "babbling brook",
+        "pour",
+        "liquid",
+    ],
+    "waterfall": ["waterfall", "cascade", "rapids", "falls", "torrent", "weir", "dam"],
+    "ocean_waves": [
+        "ocean",
+        "sea",
+        "wave",
+        "surf",
+        "waves surf",
+        "beach",
+        "shore",
+        "coast",
+        "seashore",
+        "seaside",
+        "surfboard",
+        "lake",
+        "bay",
+        "harbour",
+        "harbor",
+    ],
+    "water_drip": ["drip", "dripping", "droplet", "water drop", "cave", "leak", "puddle"],
+    "fire": [
+        "fire",
+        "fireplace",
+        "campfire",
+        "bonfire",
+        "flame",
+        "burning",
+        "crackle",
+        "crackling",
+        "blaze",
+        "wildfire",
+        "torch",
+        "fire crackling",
+        "stove",
+    ],
+    "leaves": [
+        "leaf",
+        "leaves",
+        "rustling",
+        "rustling leaves",
+        "foliage",
+        "tree",
+        "forest",
+        "wood",
+        "woods",
+        "bush",
+        "shrub",
+        "grass",
+        "plant",
+        "potted plant",
+        "jungle",
+        "garden",
+        "hedge",
+        "branch",
+        "palm",
+    ],
+    "birdsong": [
+        "bird",
+        "birdsong",
+        "bird song",
+        "bird call",
+        "bird vocalization",
+        "chirp",
+        "tweet",
+        "songbird",
+        "sparrow",
+        "robin",
+        "pigeon",
+        "dove",
+        "seagull",
+        "gull",
+        "crow",
+        "parrot",
+        "finch",
+        "blackbird",
+        "duck",
+        "goose",
+        "owl",
+        "chirp tweet",
+        "park",
+        "aviary",
+        "nest",
+    ],
+    "crickets": ["cricket", "insect", "bug", "grasshopper", "night", "evening", "katydid"],
+    "cicadas": ["cicada", "buzzing insect", "summer"],
+    "frogs": ["frog", "toad", "croak", "pond", "swamp", "marsh", "wetland"],
+    "dog_bark": [
+        "dog",
+        "bark",
+        "barking",
+        "puppy",
+        "hound",
+        "woof",
+        "bow wow",
+        "canine",
+        "yip",
+        "dog barking",
+    ],
+    "cat_meow": ["cat", "kitten", "meow", "kitty", "feline", "purr"],
+    "cow": [
+        "cow",
+        "cattle",
+        "bull",
+        "calf",
+        "moo",
+        "ox",
+        "bovine",
+        "cattle bovinae",
+        "farm",
+        "pasture",
+        "barn",
+        ("elephant", {"size": 1.0}),
+    ],
+    "sheep": ["sheep", "lamb", "goat", "baa", "bleat", "flock", "ewe"],
+    "horse": [
+        "horse",
+        "pony",
+        "hoof",
+        "hooves",
+        "clip clop",
+        "gallop",
+        "donkey",
+        "zebra",
+        "neigh",
+        "whinny",
+        "stable",
+        "mule",
+        "carriage",
+    ],
+    "crowd": [
+        "crowd",
+        "people",
+        "chatter",
+        "hubbub",
+        "babble",
+        "speech babble",
+        "murmur",
+        "conversation",
+        "audience",
+        "restaurant",
+        "cafe",
+        "bar",
+        "party",
+        "market",
+        "festival",
+        "classroom",
+        "talking",
+        "speech",
+        "spectator",
+        "stadium",
+        "sports ball",
+        "tennis racket",
+        "baseball bat",
+        "baseball glove",
+        ("person", {"density": 0.0, "size": 0.1}),
+        ("man", {"density": 0.0, "size": 0.1}),
+        ("woman", {"density": 0.0, "size": 0.1}),
+        ("child", {"density": 0.0, "size": 0.1}),
+        ("boy", {"density": 0.0, "size": 0.1}),
+        ("girl", {"density": 0.0, "size": 0.1}),
+    ],
+    "footsteps": [
+        "footstep",
+        "step",
+        "walk",
+        "walking",
+        "walk footsteps",
+        "walker",
+        "pedestrian",
+        "running",
+        "jogger",
+        "shoe",
+        "boot",
+        "hallway",
+        "corridor",
+        "stair",
+        "stairs",
+        "skateboard",
+    ],
+    "applause": ["applause", "clapping", "clap", "cheering", "ovation", "concert", "theatre", "theater"],
+    "keyboard": [
+        "keyboard",
+        "typing",
+        "computer keyboard",
+        "office",
+        "computer",
+        "laptop",
+        "mouse",
+        "desk",
+        "typewriter",
+        "cell phone",
+        "workplace",
+    ],
+    "engine_idle": [
+        "engine",
+        "idling",
+        "idle",
+        "engine idling",
+        ("truck", {"size": 0.9}),
+        ("bus", {"size": 0.9}),
+        ("lorry", {"size": 0.9}),
+        "tractor",
+        "van",
+        "parked car",
+        "vehicle",
+        ("diesel engine", {"size": 0.9}),
+    ],
+    "motorcycle": ["motorcycle", "motorbike", "scooter", "moped", "dirt bike", "motor bike"],
+    "car_pass_by": [
+        "car",
+        "automobile",
+        "taxi",
+        "car passing by",
+        "passing car",
+        "race car",
+        "sports car",
+        "vehicle passing",
+        "jeep",
+        "suv",
+        "sedan",
+    ],
+    "traffic": [
+        "traffic",
+        "road",
+        "highway",
+        "freeway",
+        "motorway",
+        "intersection",
+        "traffic light",
+        "traffic noise",
+        "roadway noise",
+        "traffic noise roadway noise",
+        "rush hour",
+        "stop sign",
+        "crosswalk",
+        "parking lot",
+    ],
+    "train": [
+        "train",
+        "locomotive",
+        "railway",
+        "railroad",
+        "rail",
+        "rail transport",
+        "subway",
+        "tram",
+        "metro",
+        "steam train",
+        "diesel train",
+        "train wheel squealing",
+        "railway station",
+        "platform",
+        "trolley",
+    ],
+    "aircraft": [
+        "airplane",
+        "aeroplane",
+        "plane",
+        "jet",
+        "aircraft",
+        "airliner",
+        "jet engine",
+        "fixed wing aircraft",
+        "helicopter",
+        "airport",
+        "propeller",
+        "runway",
+    ],
+    "boat": [
+        "boat",
+        "ship",
+        "ferry",
+        "motorboat",
+        "speedboat",
+        "yacht",
+        "boat water vehicle",
+        "tugboat",
+        "canoe",
+        "kayak",
+        "sailboat",
+        "dock",
+        "pier",
+        "marina",
+        "port",
+    ],
+    "siren": [
+        "siren",
+        "ambulance",
+        "police car",
+        "police",
+        "fire truck",
+        "fire engine",
+        "emergency vehicle",
+        "alarm",
+        "civil defense siren",
+    ],
+    "city": [
+        "city",
+        "street",
+        "urban",
+        "downtown",
+        "town",
+        "building",
+        "skyscraper",
+        "plaza",
+        "square",
+        "fire hydrant",
+        "parking meter",
+        "outside urban or manmade",
+        "urban or manmade",
+        "shop",
+        "sidewalk",
+        "bicycle",
+        "bike",
+        "cyclist",
+    ],
+    "machinery": [
+        "machine",
+        "machinery",
+        "factory",
+        "hum",
+        "mains hum",
+        "motor",
+        "generator",
+        "fan",
+        "air conditioner",
+        "air conditioning",
+        "refrigerator",
+        "fridge",
+        "microwave",
+        "oven",
+        "toaster",
+        "hair drier",
+        "hair dryer",
+        "appliance",
+        "industrial",
+        "workshop",
+        "drill",
+        "mechanism",
+        "pump",
+        "server",
+        "hvac",
+        "blender",
+        "vacuum cleaner",
+        "washing machine",
+        "power station",
+    ],
+    "bells": [
+        "bell",
+        "church bell",
+        "church",
+        "chime",
+        "temple",
+        "cathedral",
+        "belfry",
+        "wind chime",
+        "chapel",
+        "monastery",
+        "bell tower",
+    ],
+    "clock": ["clock", "ticking", "tick tock", "tick", "watch", "pendulum", "metronome", "grandfather clock"],
+    "room_tone": [
+        "room",
+        "room tone",
+        "indoor",
+        "interior",
+        "inside small room",
+        "inside",
+        "silence",
+        "quiet",
+        "bedroom",
+        "living room",
+        "kitchen",
+        "hall",
+        "bathroom",
+        "bed",
+        "couch",
+        "sofa",
+        "chair",
+        "dining table",
+        "table",
+        "toilet",
+        "book",
+        "library",
+        "vase",
+        "tv",
+        "television",
+        "museum",
+        "gallery",
+        "bench",
+        "teddy bear",
+    ],
+    "ambience": [
+        "ambience",
+        "ambient",
+        "background",
+        "outdoor",
+        "outside",
+        "nature",
+        "landscape",
+        "field",
+        "meadow",
+        "outside rural or natural",
+        "rural",
+        "countryside",
+        "valley",
+        "scene",
+    ],
+}
+
+MODIFIERS: dict[str, dict[str, float]] = {
+    **{
+        w: {"intensity": 0.85}
+        for w in (
+            "heavy",
+            "strong",
+            "loud",
+            "intense",
+            "violent",
+            "fierce",
+            "roaring",
+            "raging",
+            "pouring",
+            "angry",
+            "fast",
+            "rough",
+        )
+    },
+    **{
+        w: {"intensity": 0.2}
+        for w in (
+            "light",
+            "gentle",
+            "soft",
+            "quiet",
+            "calm",
+            "faint",
+            "slow",
+            "mild",
+            "distant",
+            "far",
+            "weak",
+            "still",
+        )
+    },
+    **{w: {"size": 0.85} for w in ("big", "large", "huge", "giant", "massive", "deep", "wide")},
+    **{w: {"size": 0.2} for w in ("small", "little", "tiny", "narrow", "mini")},
+    **{
+        w: {"density": 0.85}
+        for w in (
+            "many",
+            "crowded",
+            "busy",
+            "dense",
+            "several",
+            "lots",
+            "flock",
+            "herd",
+            "chorus",
+            "group",
+            "pack",
+        )
+    },
+    **{w: {"density": 0.15} for w in ("few", "sparse", "single", "lone", "lonely", "one", "solitary")},
+}
+
+_NOT_PLURAL = {
+    "grass",
+    "glass",
+    "bus",
+    "moss",
+    "bass",
+    "boss",
+    "hiss",
+    "chess",
+    "news",
+    "series",
+    "species",
+    "rapids",
+    "falls",
+    "woods",
+    "stairs",
+    "leaves",
+    "hooves",
+    "ambulance",
+    "cactus",
+    "walrus",
+    "octopus",
+    "canvas",
+    "campus",
+    "lotus",
+    "iris",
+    "sports",
+    "dress",
+    "mattress",
+    "compass",
+    "lens",
+    "gas",
+    "tennis",
+    "yes",
+    "this",
+    "its",
+    "is",
+    "was",
+    "has",
+    "does",
+    "goes",
+    "chaos",
+    "ski",
+}
+_IRREGULAR = {
+    "mice": "mouse",
+    "geese": "goose",
+    "feet": "foot",
+    "men": "man",
+    "women": "woman",
+    "children": "child",
+    "people": "people",
+    "oxen": "ox",
+    "calves": "calf",
+    "wolves": "wolf",
+    "knives": "knife",
+    "sheep": "sheep",
+    "fish": "fish",
+    "deer": "deer",
+    "cattle": "cattle",
+    "ponies": "pony",
+    "puppies": "puppy",
+    "butterflies": "butterfly",
+    "cities": "city",
+    "buses": "bus",
+    "leaves": "leaf",
+    "hooves": "hoof",
+    "waves": "wave",
+    "birds": "bird",
+    "dogs": "dog",
+}
+
+
+def singular(word: str) -> str:
+    """A crude English singular: ``cows`` → ``cow``, ``ponies`` → ``pony``, ``churches`` → ``church``."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3 or word in _NOT_PLURAL or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words with plurals made singular; punctuation, hyphens and underscores separate."""
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("_", " "))
+    return [singular(w) for w in words]
+
+
+def _build_index() -> dict[tuple[str, ...], tuple[str, dict]]:
+    index: dict[tuple[str, ...], tuple[str, dict]] = {}
+    for cls, entries in SYNONYMS.items():
+        if cls not in CLASSES:
+            raise RuntimeError(f"synonym table names unknown class {cls!r}")
+        for entry in [cls.replace("_", " "), *entries]:
+            phrase, params = (entry, {}) if isinstance(entry, str) else entry
+            key = tuple(tokens(phrase))
+            if key and key not in index:
+                index[key] = (cls, dict(params))
+    return index
+
+
+PHRASES = _build_index()
+_VOCAB = sorted({w for key in PHRASES for w in key})
+
+
+@dataclass
+class ClassMatch:
+    """The class chosen for a label: ``matched`` is false for the fallback ambience."""
+
+    sound_class: str
+    matched: bool
+    term: str = ""  # the synonym phrase that matched
+    source: str = "label"  # "label", "prompt" or "fallback"
+    params: dict = field(default_factory=dict)  # intensity / size / density from the words
+
+
+def _find(words: list[str]) -> tuple[tuple[str, ...], int] | None:
+    best: tuple[int, int, tuple[str, ...]] | None = None
+    for length in range(min(len(words), 6), 0, -1):
+        for start in range(len(words) - length + 1):
+            key = tuple(words[start : start + length])
+            if key in PHRASES:
+                cand = (length, start, key)
+                if best is None or cand[:2] > best[:2]:
+                    best = cand
+        if best is not None:
+            return best[2], best[1]
+    return None
+
+
+def _modifiers(words: list[str]) -> dict[str, float]:
+    params: dict[str, float] = {}
+    for w in words:
+        params.update(MODIFIERS.get(w, {}))
+    return params
+
+
+def match_class(label: str, prompt: str | None = None) -> ClassMatch:
+    """The procedural class for ``label`` (then ``prompt``), with parameters read from its adjectives.
+
+    Examples
+    --------
+    >>> match_class("Barking dogs").sound_class
+    'dog_bark'
+    >>> m = match_class("heavy rain")
+    >>> m.sound_class, m.params["intensity"]
+    ('rain', 0.9)
+    >>> match_class("quasar").matched
+    False
+    """
+    label_words = tokens(label or "")
+    prompt_words = tokens(prompt or "")
+    for source, words in (("label", label_words), ("prompt", prompt_words)):
+        found = _find(words)
+        if found is not None:
+            key, _ = found
+            cls, params = PHRASES[key]
+            merged = {**_modifiers([w for w in label_words + prompt_words if w not in key]), **params}
+            return ClassMatch(cls, True, " ".join(key), source, merged)
+    # typos and unusual inflections: the closest vocabulary word, if it is very close
+    for source, words in (("label", label_words), ("prompt", prompt_words)):
+        fixed = [
+            (difflib.get_close_matches(w, _VOCAB, n=1, cutoff=0.85) or [w])[0] for w in words if len(w) > 3
+        ]
+        found = _find(fixed)
+        if found is not None:
+            key, _ = found
+            cls, params = PHRASES[key]
+            return ClassMatch(cls, True, " ".join(key), source, {**_modifiers(label_words), **params})
+    return ClassMatch(FALLBACK_CLASS, False, "", "fallback", _modifiers(label_words + prompt_words))
+
+
+def class_table() -> list[dict]:
+    """One row per class: name, family, kind, description and a few synonyms (for docs and listings)."""
+    rows = []
+    for name, cls in CLASSES.items():
+        syn = [e if isinstance(e, str) else e[0] for e in SYNONYMS.get(name, [])]
+        rows.append(
+            {
+                "name": name,
+                "family": cls.family,
+                "kind": cls.kind,
+                "description": cls.description,
+                "synonyms": syn[:8],
+            }
+        )
+    return rows
+
+
+def exact_classes(terms) -> set[str]:
+    """Classes of which one of ``terms`` (tags, name words) is exactly a synonym: ``"bark"`` → dog_bark,
+    but not ``"car crash"`` (a crash is not a passing car)."""
+    found = set()
+    for term in terms:
+        hit = PHRASES.get(tuple(tokens(term)))
+        if hit is not None:
+            found.add(hit[0])
+    return found

@@ -1,0 +1,260 @@
+"""Animals: birdsong, crickets, cicadas, frogs, dog, cat, cow, sheep, horse.
+
+Birds are AM/FM chirps (syllables) arranged in phrases that each bird repeats with variation
+(Smyth & Smith, *The sounds of the avian syrinx*, 2002, model the same sweeps physically). Insects
+are trains of tymbal/stridulation pulses exciting a sharp resonance. Mammal calls are a voiced source
+(additive harmonics of a pitch glide) shaped by moving formants; a horse is heard by its hooves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .dsp import (
+    bandpass,
+    decay,
+    envelope_from_curve,
+    hann_env,
+    highpass,
+    jittered_times,
+    lowpass,
+    overlap_add,
+    phase_from_freq,
+    pink,
+    place,
+    poisson_times,
+    resonator,
+    smooth_curve,
+    voice,
+    white,
+)
+
+
+def _syllable(rng: np.random.Generator, sr: int, fc: float, kind: int, dur: float) -> np.ndarray:
+    length = max(int(dur * sr), 16)
+    u = np.linspace(0, 1, length)
+    bw = fc * rng.uniform(0.15, 0.5)
+    if kind == 0:  # down-sweep
+        f = fc + bw * (0.5 - u)
+    elif kind == 1:  # up-sweep
+        f = fc + bw * (u - 0.5)
+    elif kind == 2:  # trill: fast frequency modulation
+        f = fc + 0.4 * bw * np.sin(2 * np.pi * rng.uniform(25, 60) * u * dur)
+    else:  # arch
+        f = fc + bw * (0.5 - 2 * (u - 0.5) ** 2)
+    f = np.minimum(f, 0.45 * sr)
+    ph = 2 * np.pi * phase_from_freq(f, sr)
+    env = hann_env(length, rng.uniform(0.2, 0.6))
+    y = np.sin(ph) + 0.12 * np.sin(2 * ph) * (2 * f < 0.45 * sr)
+    return y * env
+
+
+def birdsong(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """A few birds, each repeating its own varied phrase of chirps and trills (2–8 kHz)."""
+    out = np.zeros(n)
+    n_birds = 1 + int(round(4 * density))
+    for b in range(n_birds):
+        fc = np.exp(rng.uniform(np.log(2600), np.log(6000))) * (1.2 - 0.4 * size)
+        gain = rng.uniform(0.3, 1.0) if b else 1.0
+        # this bird's motif: a sequence of syllable types it varies slightly each time
+        motif = [
+            (int(rng.integers(0, 4)), rng.uniform(0.04, 0.16), fc * rng.uniform(0.8, 1.25))
+            for _ in range(rng.integers(3, 8))
+        ]
+        gap = rng.uniform(1.5, 5.0) / (0.6 + intensity)
+        t = rng.uniform(0, gap) if b else rng.uniform(0, 0.3)
+        while t * sr < n:
+            pos = int(t * sr)
+            reps = rng.integers(1, 4)
+            for _ in range(reps):
+                for kind, dur, f in motif:
+                    syl = _syllable(rng, sr, f * rng.uniform(0.96, 1.04), kind, dur * rng.uniform(0.85, 1.15))
+                    place(out, pos, syl, gain * rng.uniform(0.6, 1.0))
+                    pos += syl.size + int(rng.uniform(0.02, 0.08) * sr)
+            t = pos / sr + gap * rng.uniform(0.5, 1.6)
+    air = highpass(pink(rng, n), 2000, sr, 2) * 0.005
+    return out + air
+
+
+def crickets(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """Field crickets: chirps of 3–5 pulses at a pure 4–5 kHz carrier, 1.5–3 chirps per second."""
+    out = np.zeros(n)
+    for c in range(2 + int(6 * density)):
+        fc = rng.uniform(4000, 5200) * (1.15 - 0.3 * size)
+        plen = int(rng.uniform(0.012, 0.02) * sr)
+        pulse = np.sin(2 * np.pi * fc * np.arange(plen) / sr) * hann_env(plen, 0.3)
+        pulses = rng.integers(3, 6)
+        spacing = int(rng.uniform(0.03, 0.045) * sr)
+        chirp = np.zeros(spacing * pulses + plen)
+        for p in range(pulses):
+            chirp[p * spacing : p * spacing + plen] += pulse
+        starts = jittered_times(rng, n, sr, 1 / rng.uniform(1.5, 3.0) / (0.7 + 0.6 * intensity), 0.05)
+        gain = 1.0 if c == 0 else rng.uniform(0.15, 0.8)
+        out += overlap_add(n, starts, chirp, np.zeros(starts.size), np.full(starts.size, gain))
+    return out + highpass(pink(rng, n), 1500, sr, 1) * 0.003
+
+
+def cicadas(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """Cicadas: a rasping buzz (tymbal clicks at 150–400 Hz ringing at 4–7 kHz) swelling and fading."""
+    out = np.zeros(n)
+    for _ in range(1 + int(3 * density)):
+        rate = rng.uniform(150, 400)
+        starts = np.arange(0, n, sr / rate).astype(np.int64)
+        starts = starts + rng.integers(0, max(int(0.1 * sr / rate), 1), starts.size)
+        clicks = np.zeros(n)
+        clicks[np.clip(starts, 0, n - 1)] = rng.uniform(0.5, 1.0, starts.size)
+        fc = rng.uniform(4000, 7000) * (1.2 - 0.4 * size)
+        buzz = resonator(clicks, fc, 12, sr) + 0.5 * resonator(clicks, fc * 1.5, 10, sr)
+        swell = np.clip(0.6 + 0.6 * smooth_curve(rng, n, sr, 0.12), 0.05, 1.2) ** (2 - intensity)
+        out += buzz * swell * envelope_from_curve(smooth_curve(rng, n, sr, 25.0), 3.0)
+    return out
+
+
+def frogs(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """A frog chorus: each frog calls a croak (pulsed, nasal) every 0.7–3 s at its own pitch."""
+    out = np.zeros(n)
+    for f in range(1 + int(5 * density)):
+        length = int(rng.uniform(0.15, 0.4) * sr)
+        pulse_rate = rng.uniform(25, 70) * (1.2 - 0.4 * size)
+        pulses = np.zeros(length)
+        pulses[(np.arange(0, length, sr / pulse_rate)).astype(np.int64)] = 1.0
+        formant = rng.uniform(600, 1800) * (1.2 - 0.5 * size)
+        croak = resonator(pulses, formant, 8, sr) + 0.6 * resonator(pulses, formant * 2.1, 6, sr)
+        croak = lowpass(croak, 3.5 * formant, sr, 2) * hann_env(length, 0.2)
+        bank = np.stack([croak / (np.abs(croak).max() + 1e-12)])
+        starts = jittered_times(rng, n, sr, rng.uniform(0.7, 3.0) / (0.6 + 0.8 * intensity), 0.3)
+        gain = 1.0 if f == 0 else rng.uniform(0.2, 0.9)
+        out += overlap_add(n, starts, bank, np.zeros(starts.size), gain * rng.uniform(0.6, 1.0, starts.size))
+    return out + lowpass(pink(rng, n), 1500, sr, 1) * 0.004
+
+
+def _bark(rng: np.random.Generator, sr: int, size: float) -> np.ndarray:
+    dur = rng.uniform(0.12, 0.25)
+    length = int(dur * sr)
+    u = np.linspace(0, 1, length)
+    f_start = rng.uniform(450, 750) * (1.3 - 0.7 * size)
+    f0 = f_start * (1 + 0.35 * np.sin(np.pi * np.minimum(u * 3, 1)) ** 2) * (1 - 0.45 * u)
+    f1 = 700 * (1.2 - 0.4 * size) * (1 + 0.4 * np.sin(np.pi * u))
+    formants = [(f1, 400.0, 1.0), (1700 * (1.2 - 0.3 * size), 500.0, 0.6), (2900.0, 800.0, 0.3)]
+    voiced = voice(f0, sr, formants, tilt_db_per_oct=-2.0, max_harmonics=30)
+    noise = bandpass(white(np.random.default_rng(rng.integers(1 << 31)), length), 500, 5000, sr, 2)
+    y = voiced / (np.abs(voiced).max() + 1e-12) + 0.25 * noise / (np.abs(noise).max() + 1e-12)
+    return y * decay(length, sr, dur * 0.5, attack_s=0.008) * (0.5 + 0.5 * np.cos(np.pi * u) ** 2)
+
+
+def dog_bark(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """A dog barking in bouts of 1–5 barks, 2–8 s apart (bigger dogs bark lower)."""
+    out = np.zeros(n)
+    t = rng.uniform(0.05, 0.6)
+    while t * sr < n:
+        pos = int(t * sr)
+        for _ in range(rng.integers(1, 6)):
+            bark = _bark(rng, sr, size)
+            place(out, pos, bark, rng.uniform(0.7, 1.0) * (0.6 + 0.4 * intensity))
+            pos += bark.size + int(rng.uniform(0.12, 0.4) * sr)
+        t = pos / sr + rng.uniform(1.5, 6.0) * (1.3 - density)
+    return out + lowpass(pink(rng, n), 1000, sr, 1) * 0.002
+
+
+def cat_meow(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """A cat: 'mi-aow' calls (rising then falling pitch, opening vowel) every few seconds."""
+    out = np.zeros(n)
+    t = rng.uniform(0.05, 0.5)
+    while t * sr < n:
+        dur = rng.uniform(0.5, 1.1)
+        length = int(dur * sr)
+        u = np.linspace(0, 1, length)
+        base = rng.uniform(450, 650) * (1.2 - 0.4 * size)
+        f0 = base * (1 + 0.45 * np.sin(np.pi * u**0.7)) + 15 * np.sin(2 * np.pi * 6 * u * dur)
+        f1 = 500 + 700 * np.sin(np.pi * np.clip(u * 1.4, 0, 1))  # 'i' -> 'a' -> 'ow'
+        f2 = 2500 - 1300 * u
+        y = voice(f0, sr, [(f1, 300.0, 1.0), (f2, 400.0, 0.7), (3500.0, 600.0, 0.2)], -3.0, 25)
+        y *= hann_env(length, 0.25) ** 0.7
+        place(out, int(t * sr), y / (np.abs(y).max() + 1e-12), rng.uniform(0.6, 1.0))
+        t += dur + rng.uniform(1.0, 6.0) * (1.3 - density)
+    return out + lowpass(pink(rng, n), 800, sr, 1) * 0.002
+
+
+def cow(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """Cattle lowing: long 'mmm-ooo' calls (100–160 Hz, mouth opening), in a quiet pasture."""
+    out = np.zeros(n)
+    t = rng.uniform(0.05, 1.0)
+    while t * sr < n:
+        dur = rng.uniform(1.0, 2.2)
+        length = int(dur * sr)
+        u = np.linspace(0, 1, length)
+        base = rng.uniform(95, 160) * (1.2 - 0.4 * size)
+        f0 = base * (1 + 0.25 * np.sin(np.pi * np.clip(u * 1.3, 0, 1)) - 0.1 * u)
+        f0 = f0 * (1 + 0.01 * np.sin(2 * np.pi * 5 * u * dur))
+        f1 = 250 + 500 * np.clip(u * 2.5, 0, 1) * (1 - 0.5 * u)  # closed 'mmm' opens to 'ooo'
+        y = voice(f0, sr, [(f1, 180.0, 1.0), (1100.0, 300.0, 0.4), (2400.0, 500.0, 0.15)], -4.0, 40)
+        y *= hann_env(length, 0.2) ** 0.5
+        place(out, int(t * sr), y / (np.abs(y).max() + 1e-12), rng.uniform(0.6, 1.0))
+        t += dur + rng.uniform(2.0, 8.0) * (1.3 - density)
+    pasture = lowpass(pink(rng, n), 500, sr, 1) * envelope_from_curve(smooth_curve(rng, n, sr, 0.2), 6.0)
+    return out + 0.01 * (0.5 + intensity) * pasture
+
+
+def sheep(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """Sheep bleating: a tremulous 'baa' (pitch and level wobble at 6–9 Hz), a flock taking turns."""
+    out = np.zeros(n)
+    t = rng.uniform(0.05, 0.8)
+    while t * sr < n:
+        dur = rng.uniform(0.5, 1.1)
+        length = int(dur * sr)
+        u = np.linspace(0, 1, length)
+        tremolo = np.sin(2 * np.pi * rng.uniform(6, 9) * u * dur)
+        f0 = rng.uniform(220, 380) * (1.2 - 0.4 * size) * (1 + 0.04 * tremolo - 0.1 * u)
+        y = voice(
+            f0, sr, [(800.0 + 200 * u, 250.0, 1.0), (1500.0, 300.0, 0.6), (2700.0, 500.0, 0.3)], -3.0, 30
+        )
+        y *= hann_env(length, 0.15) ** 0.6 * (1 + 0.35 * tremolo)
+        place(out, int(t * sr), y / (np.abs(y).max() + 1e-12), rng.uniform(0.4, 1.0))
+        t += dur + rng.uniform(0.5, 5.0) * (1.3 - density)
+    return out + lowpass(pink(rng, n), 600, sr, 1) * 0.003
+
+
+def horse(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """A horse: hooves clip-clopping in a four-beat walk (or a trot with intensity), with the odd snort."""
+    stride = 1.1 - 0.5 * intensity  # seconds per full cycle of four hooves
+    hoof_len = int(0.09 * sr)
+    bank = np.zeros((8, hoof_len))
+    for i in range(8):
+        click = resonator(white(rng, hoof_len), rng.uniform(1000, 2200), 4, sr) * decay(
+            hoof_len, sr, 0.012, 0.0005
+        )
+        thump = resonator(white(rng, hoof_len), rng.uniform(150, 260), 3, sr) * decay(
+            hoof_len, sr, 0.02, 0.001
+        )
+        y = click / (np.abs(click).max() + 1e-12) + 0.7 * thump / (np.abs(thump).max() + 1e-12)
+        bank[i] = y
+    cycles = jittered_times(rng, n, sr, stride, 0.03)
+    offsets = np.array([0.0, 0.27, 0.5, 0.77]) * stride * sr
+    starts = (cycles[:, None] + offsets[None, :]).ravel().astype(np.int64)
+    starts += rng.integers(0, int(0.015 * sr), starts.size)
+    hooves = overlap_add(n, starts, bank, rng.integers(0, 8, starts.size), rng.uniform(0.5, 1.0, starts.size))
+    snorts = np.zeros(n)
+    for s in poisson_times(rng, n, sr, 0.05 + 0.15 * density):
+        length = int(rng.uniform(0.3, 0.6) * sr)
+        sn = bandpass(white(rng, length), 200, 1500, sr, 2) * hann_env(length, 0.1)
+        sn *= 1 + 0.8 * np.sin(2 * np.pi * rng.uniform(18, 30) * np.arange(length) / sr)  # lip flutter
+        place(snorts, int(s), sn / (np.abs(sn).max() + 1e-12), 0.6)
+    return hooves + snorts + lowpass(pink(rng, n), 600, sr, 1) * 0.003

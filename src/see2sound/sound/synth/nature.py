@@ -1,0 +1,63 @@
+"""Fire and rustling leaves: granular crackle over modulated noise (Farnell 2010, chs. 34–35)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .dsp import (
+    bandpass,
+    click_bank,
+    envelope_from_curve,
+    highpass,
+    lowpass,
+    overlap_add,
+    pink,
+    poisson_times,
+    resonant_impulses,
+    smooth_curve,
+    white,
+)
+
+FIZZ_HZ = np.geomspace(1500, 8000, 10)
+
+
+def fire(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """A wood fire: low flickering roar, a hiss, and crackles that come in clusters."""
+    flicker = envelope_from_curve(
+        0.6 * smooth_curve(rng, n, sr, 3.0) + 0.4 * smooth_curve(rng, n, sr, 0.3), 8.0
+    )
+    roar = lowpass(pink(rng, n), 180 + 200 * (1 - size), sr, 2) * flicker * (0.4 + 0.8 * size)
+    hiss = bandpass(white(rng, n), 2000, 9000, sr, 2) * envelope_from_curve(
+        smooth_curve(rng, n, sr, 1.0), 8.0
+    )
+    cluster = envelope_from_curve(smooth_curve(rng, n, sr, 0.7), 14.0)
+    starts = poisson_times(rng, n, sr, (8 + 40 * density) * cluster)
+    bank = click_bank(rng, sr, 40, 0.015, 800, 7000, 0.002, q=2.0)
+    gains = np.minimum(rng.pareto(1.8, starts.size) + 0.1, 10.0)
+    crackle = overlap_add(n, starts, bank, rng.integers(0, 40, starts.size), gains)
+    # tiny sizzles: a dense rain of very soft clicks
+    fizz_starts = poisson_times(rng, n, sr, 200 + 400 * intensity)
+    fizz = resonant_impulses(
+        n, fizz_starts, rng.uniform(0, 0.08, fizz_starts.size), FIZZ_HZ, 2.0 / (np.pi * FIZZ_HZ), sr, rng
+    )
+    return roar + 0.04 * hiss + 0.35 * crackle + 0.5 * fizz
+
+
+def leaves(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """Leaves rustling in a breeze: dense dry micro-clicks and bright noise that swell with each gust."""
+    gust = np.clip(
+        0.45 + 0.5 * (0.7 * smooth_curve(rng, n, sr, 0.25) + 0.3 * smooth_curve(rng, n, sr, 1.2)), 0.03, 1.2
+    )
+    gust = gust ** (1.5 - intensity)
+    starts = poisson_times(rng, n, sr, (1500 + 4000 * density) * gust)
+    grain_freqs = np.geomspace(1500, 10000, 16) * rng.uniform(0.93, 1.07, 16)
+    grains = resonant_impulses(
+        n, starts, rng.uniform(0.1, 1.0, starts.size) ** 2, grain_freqs, 1.5 / (np.pi * grain_freqs), sr, rng
+    )
+    swish = bandpass(white(rng, n), 1200 + 800 * (1 - size), 8000, sr, 2) * gust**2
+    air = lowpass(pink(rng, n), 300, sr, 1) * gust * 0.1
+    return highpass(0.3 * grains, 500, sr, 1) + 0.25 * swish + air

@@ -1,0 +1,434 @@
+"""Render a scene's mono sources to a spatial format: loudspeakers, binaural or AmbiX.
+
+Per source: gain (``gain_db``), optional air absorption and propagation delay on the mono signal, distance
+gain 1/r, then direction gains (VBIP panning, SN3D spherical harmonics, HRTFs, or the paper's microphones).
+Positions are evaluated at control points every ``hop`` samples and gains are interpolated linearly
+between them, so moving sources glide without clicks or zipper noise. Last, the LFE is derived from the
+source mix, and the result is normalised to the loudness target and held under the true-peak ceiling.
+
+No file I/O here: :func:`see2sound.pipeline.render.render` reads stems and writes the result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import See2SoundError
+from ..formats import FORMAT_NAMES, Format, get_format
+from ..log import get_logger
+from .ambisonics import sh_sn3d
+from .delay import delay_fir, delay_varying, propagation_delay_samples
+from .distance import DEFAULT_MIN_DISTANCE_M, SPEED_OF_SOUND_M_S, apply_air_absorption, distance_gain
+from .layouts import LOUDSPEAKER_FORMATS, get_layout
+from .lfe import lfe_feed
+from .limiter import limit_true_peak
+from .loudness import loudness_of
+from .panning import PANNING_LAWS, Panner
+
+if TYPE_CHECKING:
+    from ..scene import Scene
+
+log = get_logger(__name__)
+
+METHODS = ("panning", "paper")
+DEFAULT_HOP = 128  # control points every 2.7 ms at 48 kHz
+_CHUNK_BLOCKS = 256
+
+
+@dataclass
+class RenderOptions:
+    """How to render a scene.
+
+    Attributes
+    ----------
+    format : str
+        One of ``stereo, 5.1, 7.1, 7.1.4, binaural, foa, hoa2, hoa3``.
+    method : {"panning", "paper"}
+        ``panning``: VBIP/VBAP, SH encoding or HRTFs. ``paper``: omni microphones at the loudspeaker
+        positions (SEE-2-SOUND eq. 4), loudspeaker formats only.
+    sample_rate : int or None
+        Output rate in Hz (8000–192000); ``None`` = the scene's rate.
+    hrtf : str or None
+        HRTF spec for binaural (``None``/``"auto"``/``"analytic"``/path to a SOFA file); resolved by the
+        pipeline, which passes the loaded HRTF to :func:`render_scene`.
+    loudness_lufs : float or None
+        Integrated loudness target (BS.1770, LFE excluded); ``None`` leaves raw levels and skips the limiter.
+    true_peak_dbtp : float or None
+        True-peak ceiling applied after normalisation; ``None`` = no limiter.
+    lfe_db : float or None
+        LFE level relative to the source mix; ``None`` leaves the LFE channel silent.
+    propagation_delay : bool
+        Delay each source by r/c (Doppler for moving sources).
+    air_absorption : bool
+        ISO 9613-1 air absorption (20 °C, 50 % RH) over each source's distance.
+    mic_radius_m : float
+        Microphone circle radius of the paper method.
+    min_distance_m : float
+        Distances are clamped to at least this for the 1/r gain.
+    panning_law : {"vbip", "vbap"}
+    hop : int
+        Control-point spacing in samples for moving sources.
+    """
+
+    format: str = "5.1"
+    method: str = "panning"
+    sample_rate: int | None = None
+    hrtf: str | None = None
+    loudness_lufs: float | None = -23.0
+    true_peak_dbtp: float | None = -1.0
+    lfe_db: float | None = -10.0
+    propagation_delay: bool = False
+    air_absorption: bool = False
+    mic_radius_m: float = 2.0
+    min_distance_m: float = DEFAULT_MIN_DISTANCE_M
+    panning_law: str = "vbip"
+    hop: int = DEFAULT_HOP
+
+    def validate(self) -> RenderOptions:
+        """Check every option; raises :class:`See2SoundError` naming the first bad one."""
+        fmt = get_format(self.format)
+        if self.method not in METHODS:
+            raise See2SoundError(f"unknown method {self.method!r}; choose one of {', '.join(METHODS)}")
+        if self.method == "paper" and self.format not in LOUDSPEAKER_FORMATS:
+            raise See2SoundError(
+                f"--method paper places microphones at loudspeaker positions and only renders loudspeaker "
+                f"formats ({', '.join(LOUDSPEAKER_FORMATS)}), not {fmt.name}; use --method panning"
+            )
+        if self.sample_rate is not None and not (8000 <= int(self.sample_rate) <= 192000):
+            raise See2SoundError(f"sample rate must be 8000 to 192000 Hz, got {self.sample_rate}")
+        for name in ("loudness_lufs", "true_peak_dbtp", "lfe_db"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
+                raise See2SoundError(f"{name} must be a finite number, got {value}")
+        if self.loudness_lufs is not None and not -70.0 < self.loudness_lufs <= 0.0:
+            raise See2SoundError(f"loudness target must be between -70 and 0 LUFS, got {self.loudness_lufs}")
+        if self.true_peak_dbtp is not None and self.true_peak_dbtp > 0.0:
+            raise See2SoundError(f"true-peak ceiling must be 0 dBTP or lower, got {self.true_peak_dbtp}")
+        if not (math.isfinite(self.mic_radius_m) and self.mic_radius_m > 0):
+            raise See2SoundError(f"microphone radius must be greater than 0 m, got {self.mic_radius_m}")
+        if not (math.isfinite(self.min_distance_m) and self.min_distance_m > 0):
+            raise See2SoundError(f"minimum distance must be greater than 0 m, got {self.min_distance_m}")
+        if self.panning_law not in PANNING_LAWS:
+            raise See2SoundError(
+                f"unknown panning law {self.panning_law!r}; choose one of {', '.join(PANNING_LAWS)}"
+            )
+        if int(self.hop) < 1:
+            raise See2SoundError(f"hop must be at least 1 sample, got {self.hop}")
+        return self
+
+
+# -- mixing ----------------------------------------------------------------------------------------
+def mix_interpolated(
+    signals: np.ndarray,
+    gains: np.ndarray,
+    hop: int,
+    out: np.ndarray | None = None,
+    rows: Sequence[int] | None = None,
+) -> np.ndarray:
+    """Mix ``signals`` ``(K, n)`` into channels with gains interpolated linearly between control points.
+
+    Parameters
+    ----------
+    signals : ndarray, shape (K, n)
+    gains : ndarray, shape (m, C, K)
+        Gain matrices at samples ``0, hop, 2·hop, …``; ``m ≥ ceil(n / hop) + 1``.
+    hop : int
+    out : ndarray, optional
+        Where to write: channel ``c`` goes to row ``rows[c]`` of ``out`` (default: a new ``(C, n)`` array).
+    rows : sequence of int, optional
+
+    Returns
+    -------
+    ndarray
+        ``out``, with ``y[c, t] = Σ_k g[c, k](t) · s[k, t]`` and ``g`` linear between control points.
+    """
+    signals = np.asarray(signals)
+    n_src, n = signals.shape
+    n_blocks = -(-n // hop)
+    if gains.shape[0] < n_blocks + 1:
+        raise ValueError(f"need {n_blocks + 1} control points for {n} samples, got {gains.shape[0]}")
+    dtype = np.result_type(signals.dtype, np.float32)
+    gains = gains.astype(dtype, copy=False)
+    n_ch = gains.shape[1]
+    if out is None:
+        out = np.zeros((n_ch, n), dtype=dtype)
+    rows = list(range(n_ch)) if rows is None else list(rows)
+    contiguous = rows == list(range(rows[0], rows[0] + n_ch))
+    target = out[rows[0] : rows[0] + n_ch] if contiguous else None
+    ramp = (np.arange(hop) / hop).astype(dtype)
+    for b0 in range(0, n_blocks, _CHUNK_BLOCKS):
+        b1 = min(n_blocks, b0 + _CHUNK_BLOCKS)
+        stop = min(n, b1 * hop)
+        if stop == b1 * hop:
+            blocks = (
+                signals[:, b0 * hop : stop].reshape(n_src, b1 - b0, hop).transpose(1, 0, 2)
+            )  # (B, K, hop)
+        else:  # the last, partial block: pad with silence
+            seg = np.zeros((n_src, (b1 - b0) * hop), dtype=signals.dtype)
+            seg[:, : stop - b0 * hop] = signals[:, b0 * hop : stop]
+            blocks = seg.reshape(n_src, b1 - b0, hop).transpose(1, 0, 2)
+        g0 = gains[b0:b1]
+        dg = gains[b0 + 1 : b1 + 1] - g0
+        y = g0 @ blocks + dg @ (blocks * ramp)  # (B, C, hop)
+        y = y.transpose(1, 0, 2).reshape(n_ch, -1)[:, : stop - b0 * hop]
+        if target is not None:
+            target[:, b0 * hop : stop] = y
+        else:
+            out[rows, b0 * hop : stop] = y
+    return out
+
+
+def _control_times(n: int, sr: int, hop: int) -> np.ndarray:
+    return np.arange(-(-n // hop) + 1) * hop / sr
+
+
+def _per_sample(values_ctrl: np.ndarray, n: int, hop: int) -> np.ndarray:
+    """Linear interpolation of control-point values ``(m,)`` to every sample."""
+    return np.interp(np.arange(n), np.arange(len(values_ctrl)) * hop, values_ctrl)
+
+
+def _prepare_mono(
+    signal: np.ndarray, distance_ctrl: np.ndarray, moving: bool, sr: int, hop: int, options: RenderOptions
+) -> np.ndarray:
+    """Air absorption and propagation delay on one mono source."""
+    n = signal.shape[-1]
+    if options.air_absorption:
+        r = _per_sample(distance_ctrl, n, hop) if moving else float(distance_ctrl[0])
+        signal = apply_air_absorption(signal, sr, r)
+    # the paper's microphones already hear every source r/c late: delaying the mono signal too would double it
+    if options.propagation_delay and options.method != "paper":
+        signal = _propagate(signal, distance_ctrl, moving, sr, hop)
+    return signal
+
+
+def _propagate(signal: np.ndarray, distance_ctrl: np.ndarray, moving: bool, sr: int, hop: int) -> np.ndarray:
+    """Delay a mono source by its distance over the speed of sound (Doppler when it moves)."""
+    if moving:
+        delay = propagation_delay_samples(distance_ctrl, hop, signal.shape[-1], sr, SPEED_OF_SOUND_M_S)
+        return delay_varying(signal, delay)
+    return delay_fir(signal, float(distance_ctrl[0]) / SPEED_OF_SOUND_M_S * sr)
+
+
+def render_sources(
+    signals: Sequence[np.ndarray],
+    directions: Sequence[np.ndarray],
+    distances_m: Sequence[np.ndarray | float],
+    sr: int,
+    options: RenderOptions | None = None,
+    hrtf: Any = None,
+) -> np.ndarray:
+    """Render mono sources to ``options.format`` without loudness normalisation.
+
+    Parameters
+    ----------
+    signals : sequence of ndarray, shape (n,) each
+        Mono signals of equal length at rate ``sr`` (gain already applied).
+    directions : sequence of ndarray
+        Per source a unit vector ``(3,)`` (fixed), or vectors ``(m, 3)`` at control points every
+        ``options.hop`` samples, ``m = ceil(n / hop) + 1`` (moving).
+    distances_m : sequence of float or ndarray
+        Per source a distance, or ``(m,)`` distances at the same control points.
+    sr : int
+    options : RenderOptions
+    hrtf : HRTF, optional
+        Needed for ``binaural`` (see :func:`see2sound.pipeline.hrtf.load_hrtf`).
+
+    Returns
+    -------
+    ndarray, shape (channels, n)
+        float32 (float64 if any input is float64), channels in the format's file order.
+    """
+    options = (options or RenderOptions()).validate()
+    fmt = get_format(options.format)
+    hop = int(options.hop)
+    if not (len(signals) == len(directions) == len(distances_m)):
+        raise ValueError("signals, directions and distances_m must have one entry per source")
+    if not signals:
+        raise See2SoundError("nothing to render: the scene has no source with audio")
+    n = int(np.shape(signals[0])[-1])
+    dtype = np.result_type(*[np.asarray(s).dtype for s in signals], np.float32)
+    m = -(-n // hop) + 1
+    stacked = np.empty((len(signals), n), dtype=dtype)
+    dirs_ctrl, dist_ctrl, moving = [], [], []
+    for i, (s, d, r) in enumerate(zip(signals, directions, distances_m, strict=True)):
+        s = np.asarray(s, dtype=dtype)
+        if s.shape != (n,):
+            raise ValueError(f"source {i}: expected a mono signal of {n} samples, got shape {s.shape}")
+        d = np.asarray(d, dtype=float)
+        r = np.asarray(r, dtype=float)
+        is_moving = d.ndim == 2 or r.ndim == 1
+        d = np.broadcast_to(d.reshape(-1, 3), (m, 3)) if d.ndim == 1 or len(d) == 1 else d
+        r = np.broadcast_to(r.reshape(-1), (m,)) if r.ndim == 0 or r.size == 1 else r
+        if d.shape != (m, 3) or r.shape != (m,):
+            raise ValueError(
+                f"source {i}: need {m} control points (every {hop} samples), got {d.shape}, {r.shape}"
+            )
+        if not (np.all(np.isfinite(d)) and np.all(np.isfinite(r)) and np.all(r > 0)):
+            raise See2SoundError(
+                f"source {i}: directions and distances must be finite and distances positive"
+            )
+        stacked[i] = _prepare_mono(s, r, is_moving, sr, hop, options)
+        dirs_ctrl.append(d / np.linalg.norm(d, axis=-1, keepdims=True))
+        dist_ctrl.append(r)
+        moving.append(is_moving)
+
+    out = np.zeros((fmt.n_channels, n), dtype=dtype)
+    dist_gain = np.stack([distance_gain(r, options.min_distance_m) for r in dist_ctrl], axis=-1)  # (m, K)
+
+    if fmt.binaural:
+        if hrtf is None:
+            raise See2SoundError(
+                "binaural rendering needs an HRTF (load one with see2sound.pipeline.hrtf.load_hrtf)"
+            )
+        from .binaural import render_binaural
+
+        m_bin = n // hop + 1
+        for s, d, r, g in zip(stacked, dirs_ctrl, dist_ctrl, dist_gain.T, strict=True):
+            mono = s * _per_sample(g, n, hop).astype(dtype)
+            y = render_binaural(
+                mono, np.ascontiguousarray(d[:m_bin]), hrtf, hop, np.ascontiguousarray(r[:m_bin])
+            )
+            out += np.asarray(y, dtype=dtype)
+        return out
+
+    if fmt.is_ambisonic:
+        sh = np.stack([sh_sn3d(fmt.ambisonic_order, d) for d in dirs_ctrl], axis=-1)  # (m, C, K)
+        sh *= dist_gain[:, None, :]
+        return mix_interpolated(stacked, sh, hop, out=out)
+
+    layout = get_layout(fmt.name)
+    speakers = list(layout.speaker_channels)
+    lfe = layout.lfe_index if options.lfe_db is not None else None
+    if options.method == "paper":
+        from .paper import microphone_positions, render_paper
+
+        positions = [
+            (d[0] * r[0]) if not mv else d * r[:, None]
+            for d, r, mv in zip(dirs_ctrl, dist_ctrl, moving, strict=True)
+        ]
+        mics = microphone_positions(layout, options.mic_radius_m)
+        out[speakers] = render_paper(stacked, positions, mics, sr, hop=hop, min_distance_m=0.01)
+        if lfe is not None:  # align the LFE with the microphones, which hear every source late
+            for i in range(len(stacked)):
+                stacked[i] = _propagate(stacked[i], dist_ctrl[i], moving[i], sr, hop)
+            mix_interpolated(stacked, dist_gain[:, None, :], hop, out=out, rows=[lfe])
+    else:
+        panner = Panner(layout, options.panning_law)
+        directions_all = np.concatenate(dirs_ctrl)  # one call for every source's control points
+        pan = panner.gains(directions_all).reshape(len(dirs_ctrl), m, -1).transpose(1, 2, 0)  # (m, S, K)
+        pan = pan * dist_gain[:, None, :]
+        rows = speakers
+        if lfe is not None:  # the source mix for the LFE rides along as one more output row
+            pan = np.concatenate([pan, dist_gain[:, None, :]], axis=1)
+            rows = speakers + [lfe]
+        mix_interpolated(stacked, pan, hop, out=out, rows=rows)
+    if lfe is not None:
+        out[lfe] = lfe_feed(out[lfe], sr, options.lfe_db)
+    return out
+
+
+def finish_loudness(
+    y: np.ndarray, sr: int, fmt: str | Format, options: RenderOptions, copy: bool = True
+) -> np.ndarray:
+    """Normalise to ``options.loudness_lufs`` (BS.1770, LFE excluded), then limit the true peak.
+
+    With ``loudness_lufs=None`` the levels are left as they are (no limiter either). ``copy=False``
+    scales ``y`` in place.
+    """
+    if options.loudness_lufs is None:
+        return y
+    loudness = loudness_of(y, sr, fmt)
+    if not math.isfinite(loudness):
+        log.warning("the rendered audio is silent (or shorter than 0.4 s); loudness left as it is")
+    else:
+        gain = np.asarray(10.0 ** ((options.loudness_lufs - loudness) / 20.0), dtype=y.dtype)
+        y = np.multiply(y, gain, out=None if copy else y)
+    if options.true_peak_dbtp is not None:
+        y = limit_true_peak(y, sr, options.true_peak_dbtp)
+    return y
+
+
+def fit_length(signal: np.ndarray, n: int) -> np.ndarray:
+    """Zero-pad or cut a mono signal to ``n`` samples."""
+    signal = np.asarray(signal)
+    if signal.shape[-1] >= n:
+        return signal[..., :n]
+    return np.concatenate([signal, np.zeros(n - signal.shape[-1], dtype=signal.dtype)], axis=-1)
+
+
+def render_scene(
+    scene: Scene,
+    signals: dict[str, np.ndarray],
+    options: RenderOptions | None = None,
+    hrtf: Any = None,
+) -> np.ndarray:
+    """Render a scene to ``(channels, samples)`` in ``options.format``, loudness-normalised.
+
+    Parameters
+    ----------
+    scene : Scene
+        Sources with positions or trajectories; ``scene.duration`` sets the length.
+    signals : dict of str to ndarray
+        Mono signal ``(n,)`` per source id, at the output rate. Stems shorter than the scene are padded
+        with silence, longer ones are cut. Sources without an entry are skipped.
+    options : RenderOptions
+    hrtf : HRTF, optional
+        Required for ``binaural``.
+
+    Returns
+    -------
+    ndarray, shape (channels, round(duration · sr))
+        Never NaN, Inf or above the true-peak ceiling (when loudness normalisation is on).
+
+    Examples
+    --------
+    >>> from see2sound.scene import Scene
+    >>> scene = Scene.from_dict({"duration": 1.0, "sources": [
+    ...     {"id": "a", "position": {"azimuth": 30.0}}]})
+    >>> y = render_scene(scene, {"a": np.ones(48000, np.float32)}, RenderOptions(loudness_lufs=None))
+    >>> y.shape, round(float(y[0, 1000]), 3)       # all of it in L (30°), LFE at -10 dB low-passed
+    ((6, 48000), 1.0)
+    """
+    options = (options or RenderOptions()).validate()
+    sr = int(options.sample_rate or scene.sample_rate)
+    n = int(round(scene.duration * sr))
+    if n < 1:
+        raise See2SoundError(f"scene duration {scene.duration} s is shorter than one sample at {sr} Hz")
+    times = _control_times(n, sr, int(options.hop))
+    mono, dirs, dists = [], [], []
+    for src in scene.sources:
+        if src.id not in signals:
+            continue
+        s = fit_length(np.asarray(signals[src.id]).reshape(-1), n)
+        if src.gain_db:
+            s = s * np.asarray(10.0 ** (src.gain_db / 20.0), dtype=s.dtype)
+        if src.is_moving:
+            d, r = src.positions_at(times)
+        else:
+            d, r = src.positions_at([0.0])
+            d, r = d[0], float(r[0])
+        mono.append(s)
+        dirs.append(d)
+        dists.append(r)
+    y = render_sources(mono, dirs, dists, sr, options, hrtf=hrtf)
+    y = finish_loudness(y, sr, options.format, options, copy=False)
+    if not np.all(np.isfinite(y)):  # a bug, not a user error: refuse rather than write garbage
+        raise See2SoundError("rendering produced NaN or infinite samples")
+    return y
+
+
+__all__ = [
+    "FORMAT_NAMES",
+    "METHODS",
+    "RenderOptions",
+    "finish_loudness",
+    "fit_length",
+    "mix_interpolated",
+    "render_scene",
+    "render_sources",
+]

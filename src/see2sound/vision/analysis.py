@@ -1,0 +1,493 @@
+"""The vision stage's face: one picture (or a stream of frames) in, sound sources in 3D out.
+
+:func:`analyze_image` runs the chosen backends on a picture (detector, regions, depth, labels), places
+each region at its mask centroid and median depth (DESIGN §2, §4) and picks the regions a listener
+expects to hear. :func:`analyze_frames` does it for every frame and tracks the regions over time
+(:mod:`.tracking`). No file is read here: the pipeline hands in arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import BackendError, See2SoundError
+from ..log import get_logger
+from .backends import DEPTH, DETECTORS, LABELS, REGIONS
+from .mask_geometry import mask_box, mask_centroid, min_area_rectangle
+from .projection import (
+    DEFAULT_HFOV_DEG,
+    axial_depth_to_distance,
+    check_projection,
+    focal_length_px,
+    pixel_to_direction,
+)
+from .prompt import parse_prompt
+from .scene_parts import AMBIENCE, PART_SOUNDS
+from .size_priors import prior_axial_depth_m
+from .sound_classes import coco_sound
+from .types import DepthMap, Detection, Region
+
+log = get_logger(__name__)
+
+WORKING_SIZE = 320  # long side, pixels, of the picture the classical backends analyse
+DETECTION_MIN_SCORE = 0.35
+PRIOR_WEIGHT = 0.7  # weight of a size prior against the depth map, in log-distance
+# Ambience (sky, sea, a forest) is heard from its near edge, not from its median point hundreds of metres
+# away: its source distance is capped so that 1/r attenuation does not silence it.
+AMBIENCE_MAX_DISTANCE_M = 20.0
+
+
+@dataclass
+class SourceDraft:
+    """A sound source found in one picture, placed in the listener frame (degrees, metres)."""
+
+    label: str
+    sound_class: str
+    confidence: float
+    kind: str  # "object" or "ambience"
+    azimuth_deg: float
+    elevation_deg: float
+    distance_m: float
+    bbox: tuple[float, float, float, float]  # pixels of the original picture
+    polygon: np.ndarray  # (4, 2) minimum-area rectangle, pixels of the original picture
+    score: float
+    region: Region  # on the working picture
+    appearance: np.ndarray  # colour histogram, for tracking
+    origin: str = ""  # which backend found it
+
+
+@dataclass
+class ImageAnalysis:
+    """Everything :func:`analyze_image` found; ``sources`` are the chosen ones, best first."""
+
+    sources: list[SourceDraft]
+    candidates: list[SourceDraft]
+    depth: DepthMap
+    scale: float  # original pixels per working pixel
+    backends: dict[str, str]
+    fallback: bool = False
+
+
+@dataclass
+class VisionBackends:
+    """Instantiated backends for one analysis (reuse it across the frames of a video)."""
+
+    regions: object
+    depth: object
+    labels: object
+    detector: object | None
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def load_backends(
+    regions: str = "auto",
+    depth: str = "auto",
+    labels: str = "auto",
+    detector: str = "auto",
+    depth_range_m: tuple[float, float] | None = None,
+) -> VisionBackends:
+    """Create the backends by name (``auto`` = best usable here); ``detector="none"`` skips detection.
+
+    A detector that ``auto`` cannot use, or that fails to load, is skipped with one notice: the
+    classical backends then find objects alone.
+    """
+    if depth_range_m is not None:
+        near, far = depth_range_m
+        if not (np.isfinite(near) and np.isfinite(far) and 0 < near < far):
+            raise See2SoundError(f"depth-range: need 0 < NEAR < FAR metres, got {near} {far}")
+    names = {
+        "vision": REGIONS.get(regions).name,
+        "depth": DEPTH.get(depth).name,
+        "labels": LABELS.get(labels).name,
+    }
+    region_backend = REGIONS.create(regions)
+    depth_backend = DEPTH.create(depth, depth_range_m=depth_range_m)
+    label_backend = LABELS.create(labels)
+    detector_backend = None
+    if detector != "none":
+        try:
+            chosen = DETECTORS.get(detector)
+            detector_backend = DETECTORS.create(chosen.name)
+            names["detector"] = chosen.name
+        except BackendError:
+            if detector != "auto":
+                raise
+            log.info("no object detector in use (%s); classical regions only", _detector_reasons())
+        except See2SoundError as exc:
+            if detector != "auto":
+                raise
+            log.warning("object detector failed to load (%s); using classical regions only", exc)
+    return VisionBackends(region_backend, depth_backend, label_backend, detector_backend, names)
+
+
+def _detector_reasons() -> str:
+    """Why each registered detector cannot run here, one short clause each."""
+    reasons = []
+    for backend in DETECTORS.backends():
+        reason = backend.unavailable_reason() or "not chosen"
+        reasons.append(f"{backend.name}: {reason if len(reason) <= 120 else reason[:117] + '...'}")
+    return "; ".join(reasons) or "none registered"
+
+
+def _resize(image: np.ndarray, working_size: int) -> tuple[np.ndarray, float]:
+    h, w = image.shape[:2]
+    scale = max(h, w) / working_size
+    if scale <= 1.0:
+        return image, 1.0
+    from PIL import Image
+
+    size = (max(1, round(w / scale)), max(1, round(h / scale)))
+    small = np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BOX))
+    return small, w / size[0]
+
+
+def _check_image(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    if image.ndim != 3 or image.shape[2] not in (3, 4) or image.shape[0] < 8 or image.shape[1] < 8:
+        raise See2SoundError(
+            f"image: expected an RGB picture of at least 8x8 pixels, got shape {image.shape}"
+        )
+    if image.dtype != np.uint8:
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(image[..., :3])
+
+
+def appearance_histogram(image: np.ndarray, mask: np.ndarray, bins: int = 4) -> np.ndarray:
+    """Normalised joint RGB histogram (``bins``³) of the masked pixels."""
+    pixels = image[mask].astype(int) * bins // 256
+    index = (pixels[:, 0] * bins + pixels[:, 1]) * bins + pixels[:, 2]
+    hist = np.bincount(index, minlength=bins**3).astype(float)
+    return hist / max(hist.sum(), 1.0)
+
+
+def _detection_region(det: Detection, small: np.ndarray, scale: float, context: dict) -> Region | None:
+    h, w = small.shape[:2]
+    x0, y0, x1, y1 = (np.array(det.box, dtype=float) / scale).tolist()
+    x0, x1 = int(np.clip(np.floor(x0), 0, w - 1)), int(np.clip(np.ceil(x1), 1, w))
+    y0, y1 = int(np.clip(np.floor(y0), 0, h - 1)), int(np.clip(np.ceil(y1), 1, h))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    inside = np.zeros((h, w), dtype=bool)
+    inside[y0:y1, x0:x1] = True
+    mask = np.zeros_like(inside)
+    seg = context.get("segments")
+    if seg is not None:
+        # refine: the segments lying mostly inside the box, except sky
+        labels = seg.labels
+        within = np.bincount(labels[inside], minlength=seg.count) / np.maximum(seg.area, 1)
+        keep = (within >= 0.5) & ~context["is_sky"]
+        mask = keep[labels] & inside
+    if mask.sum() < 0.25 * inside.sum():  # segmentation did not separate it: the inscribed ellipse
+        yy, xx = np.mgrid[0:h, 0:w]
+        cy, cx, ry, rx = (y0 + y1 - 1) / 2, (x0 + x1 - 1) / 2, (y1 - y0) / 2, (x1 - x0) / 2
+        mask = ((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 <= 1.0
+    return Region(
+        mask=mask,
+        box=mask_box(mask),
+        polygon=min_area_rectangle(mask),
+        labels=[(det.label, float(det.score))],
+        sound_class=coco_sound(det.label),
+        score=1.0 + float(det.score),
+        backend=det.backend,
+        extra={
+            "kind": "object",
+            "detection_box": tuple(float(b) for b in det.box),
+            "detector_label": det.label,
+        },
+    )
+
+
+def _detect(detector, image: np.ndarray) -> list[Detection]:
+    """Detections above the score threshold; of two boxes on one object (a cat also seen as a dog) the
+    better-scored one is kept (class-agnostic suppression at IoU 0.7)."""
+    from .tracking import box_iou
+
+    detect = getattr(detector, "detect", None) or detector
+    found = sorted((d for d in detect(image) if d.score >= DETECTION_MIN_SCORE), key=lambda d: -d.score)
+    kept: list[Detection] = []
+    for d in found:
+        if all(box_iou(d.box, k.box) < 0.7 for k in kept):
+            kept.append(d)
+    return kept
+
+
+def _place(
+    region: Region,
+    small: np.ndarray,
+    scale: float,
+    depth: DepthMap,
+    full_size: tuple[int, int],
+    hfov_deg: float,
+    projection: str,
+) -> SourceDraft:
+    width, height = full_size
+    u_s, v_s = mask_centroid(region.mask)
+    u, v = (u_s + 0.5) * scale - 0.5, (v_s + 0.5) * scale - 0.5
+    if projection == "equirect":
+        # the mean direction of the mask's pixels: correct across the ±180° seam
+        from ..geometry import direction_to_vector, vector_to_direction
+
+        vs, us = np.nonzero(region.mask)
+        az_px, el_px = pixel_to_direction(
+            (us + 0.5) * scale - 0.5, (vs + 0.5) * scale - 0.5, width, height, projection="equirect"
+        )
+        az, el = vector_to_direction(direction_to_vector(az_px, el_px).mean(axis=0))
+    else:
+        az, el = pixel_to_direction(u, v, width, height, hfov_deg, projection)
+    median_depth = float(np.median(depth.depth_m[region.mask]))
+    if depth.along_ray or projection == "equirect":
+        distance = median_depth
+    else:
+        distance = float(axial_depth_to_distance(median_depth, u, v, width, height, hfov_deg))
+    label_name = region.extra.get("detector_label")
+    if label_name is not None:
+        x0, y0, x1, y1 = region.extra["detection_box"]
+        truncated = x0 <= 1 or y0 <= 1 or x1 >= width - 1 or y1 >= height - 1
+        focal = width / (2 * np.pi) if projection == "equirect" else focal_length_px(width, hfov_deg)
+        prior = prior_axial_depth_m(label_name, y1 - y0, x1 - x0, focal)
+        if prior is not None and not truncated:
+            prior_distance = (
+                prior
+                if projection == "equirect"
+                else float(axial_depth_to_distance(prior, u, v, width, height, hfov_deg))
+            )
+            distance = float(
+                np.exp(PRIOR_WEIGHT * np.log(prior_distance) + (1 - PRIOR_WEIGHT) * np.log(distance))
+            )
+            region.extra["size_prior_distance_m"] = round(prior_distance, 3)
+    region.depth_m = median_depth
+    if region.extra.get("kind") == "ambience" and distance > AMBIENCE_MAX_DISTANCE_M:
+        region.extra["measured_distance_m"] = round(float(distance), 3)
+        distance = AMBIENCE_MAX_DISTANCE_M
+    label, confidence = region.labels[0] if region.labels else (AMBIENCE, 0.0)
+    sound_class = region.sound_class or PART_SOUNDS.get(label, label)
+    bx0, by0, bx1, by1 = region.box
+    return SourceDraft(
+        label=label,
+        sound_class=sound_class,
+        confidence=float(confidence),
+        kind=region.extra.get("kind", "object"),
+        azimuth_deg=float(az),
+        elevation_deg=float(el),
+        distance_m=max(float(distance), 0.1),
+        bbox=(bx0 * scale, by0 * scale, min(bx1 * scale, width), min(by1 * scale, height)),
+        polygon=np.asarray(region.polygon) * scale if region.polygon is not None else np.zeros((4, 2)),
+        score=float(region.score),
+        region=region,
+        appearance=appearance_histogram(small, region.mask),
+        origin=region.backend,
+    )
+
+
+def _overlap_fraction(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum()) / max(float(a.sum()), 1.0)
+
+
+def assign_prompt(candidates: list[SourceDraft], prompt: str | None) -> None:
+    """Give the prompt's sound-bearing nouns to the candidates that fit them best (in place).
+
+    A noun fits a detected object of one of its COCO classes best, then a scene part it names; a noun
+    that fits nothing goes to the most salient unnamed (``ambience``) object. Assigned candidates rise
+    to the top of the ranking.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    nouns = parse_prompt(prompt)
+    if not nouns or not candidates:
+        return
+    fit = np.zeros((len(nouns), len(candidates)))
+    for i, noun in enumerate(nouns):
+        for j, cand in enumerate(candidates):
+            detector_label = cand.region.extra.get("detector_label")
+            part = cand.region.extra.get("part") or cand.label
+            if detector_label is not None and detector_label in noun.detector_labels:
+                fit[i, j] = 2.0 + cand.confidence
+            elif part in noun.parts:
+                fit[i, j] = 1.0 + cand.confidence
+            elif cand.kind == "object" and detector_label is None:
+                # an object the classical labels could not name (or named from colour alone)
+                fit[i, j] = (0.1 if cand.label == AMBIENCE else 0.05) * cand.score
+    rows, cols = linear_sum_assignment(-fit)
+    for i, j in zip(rows, cols, strict=True):
+        if fit[i, j] <= 0:
+            continue
+        cand = candidates[j]
+        cand.region.extra["prompt_noun"] = nouns[i].word
+        if cand.region.extra.get("detector_label") is None:
+            cand.label = nouns[i].label
+            cand.sound_class = nouns[i].label
+        cand.score += 2.0
+
+
+def select_sources(candidates: list[SourceDraft], n_sources: int) -> list[SourceDraft]:
+    """The ``n_sources`` best candidates; with three or more slots one is kept for the best ambience."""
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    chosen = ranked[:n_sources]
+    if n_sources >= 3 and not any(c.kind == "ambience" for c in chosen):
+        ambience = [c for c in ranked if c.kind == "ambience"]
+        if ambience:
+            chosen = ranked[: n_sources - 1] + ambience[:1]
+    return chosen
+
+
+def analyze_image(
+    image: np.ndarray,
+    *,
+    n_sources: int = 4,
+    hfov_deg: float | None = None,
+    projection: str = "perspective",
+    prompt: str | None = None,
+    backends: VisionBackends | None = None,
+    min_area: float = 0.005,
+    working_size: int = WORKING_SIZE,
+    max_candidates: int | None = None,
+) -> ImageAnalysis:
+    """Find the sound sources of one picture and place them in the listener frame.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W, 3)
+        RGB picture, uint8.
+    n_sources : int
+        How many sources to choose (>= 1).
+    hfov_deg : float, optional
+        Horizontal field of view of a perspective picture (default 65°).
+    projection : {"perspective", "equirect"}
+        Camera model (DESIGN §2).
+    prompt : str, optional
+        The user's text; its sound-bearing nouns label the regions that fit them.
+    backends : VisionBackends, optional
+        From :func:`load_backends`; default ``auto`` for every stage.
+    min_area : float
+        Smallest region, as a fraction of the picture.
+    working_size : int
+        Long side in pixels of the copy the classical backends analyse.
+    max_candidates : int, optional
+        How many candidates to keep (default ``2 * n_sources + 4``).
+
+    Returns
+    -------
+    ImageAnalysis
+        ``sources`` best first; never empty (a centred ``ambience`` source when nothing was found).
+    """
+    if int(n_sources) != n_sources or n_sources < 1:
+        raise See2SoundError(f"sources: need at least 1, got {n_sources}")
+    if not 0.0 <= min_area < 1.0:
+        raise See2SoundError(f"min-area: need a fraction in [0, 1), got {min_area}")
+    hfov = DEFAULT_HFOV_DEG if hfov_deg is None else float(hfov_deg)
+    check_projection(projection, hfov)
+    image = _check_image(image)
+    backends = backends or load_backends()
+    height, width = image.shape[:2]
+    small, scale = _resize(image, working_size)
+    context: dict = {"projection": projection, "hfov_deg": hfov}
+    max_candidates = max_candidates or 2 * n_sources + 4
+
+    regions = list(backends.regions.propose(small, max_candidates, min_area, context))
+    if backends.detector is not None:
+        try:
+            detections = _detect(backends.detector, image)
+        except See2SoundError as exc:
+            log.warning("object detector failed (%s); using classical regions only", exc)
+            backends.detector, detections = None, []
+        det_regions = [
+            r for d in detections if (r := _detection_region(d, small, scale, context)) is not None
+        ]
+        # a classical object mostly covered by a detection is the same object; a "scene part" lying
+        # inside a detected object is part of it (an orange sleeve is not a fire)
+        regions = [
+            r
+            for r in regions
+            if all(
+                _overlap_fraction(r.mask, d.mask) < (0.3 if r.extra.get("kind") == "object" else 0.5)
+                for d in det_regions
+            )
+        ]
+        regions = det_regions + regions
+    regions = [r for r in regions if r.mask.any()]
+    backends.labels.label(small, regions, context)
+    depth = backends.depth.estimate(small, hfov, projection, context)
+    if depth.depth_m.shape != small.shape[:2]:
+        raise See2SoundError(
+            f"depth backend returned a {depth.depth_m.shape} map for a {small.shape[:2]} picture"
+        )
+    candidates = [_place(r, small, scale, depth, (width, height), hfov, projection) for r in regions]
+    assign_prompt(candidates, prompt)
+    sources = select_sources(candidates, n_sources)
+    fallback = False
+    if not sources:
+        fallback = True
+        log.warning("no regions found in the picture; using a single centred ambience source")
+        mask = np.ones(small.shape[:2], dtype=bool)
+        region = Region(
+            mask=mask,
+            box=mask_box(mask),
+            polygon=min_area_rectangle(mask),
+            labels=[(AMBIENCE, 0.0)],
+            sound_class=PART_SOUNDS[AMBIENCE],
+            backend="fallback",
+            extra={"kind": "ambience"},
+        )
+        draft = _place(region, small, scale, depth, (width, height), hfov, projection)
+        draft.azimuth_deg, draft.elevation_deg = 0.0, 0.0
+        sources = [draft]
+        if prompt:
+            nouns = parse_prompt(prompt)
+            if nouns:
+                draft.label = draft.sound_class = nouns[0].label
+    return ImageAnalysis(sources, candidates, depth, scale, dict(backends.names), fallback)
+
+
+def _frame_parts(frame) -> tuple[float, np.ndarray]:
+    if hasattr(frame, "image"):
+        return float(frame.time_s), frame.image
+    time_s, image = frame
+    return float(time_s), image
+
+
+def analyze_frames(
+    frames: Iterable,
+    *,
+    n_sources: int = 4,
+    hfov_deg: float | None = None,
+    projection: str = "perspective",
+    prompt: str | None = None,
+    backends: VisionBackends | None = None,
+    min_area: float = 0.005,
+    working_size: int = WORKING_SIZE,
+    min_track_s: float = 0.5,
+):
+    """Analyse every frame and track the regions over time.
+
+    ``frames`` yields objects with ``.time_s`` and ``.image`` (RGB uint8), or ``(time_s, image)`` pairs,
+    in time order. Returns ``(tracks, analyses)``: the ``n_sources`` best :class:`~.tracking.Track`
+    objects (smoothed, best first) and the per-frame :class:`ImageAnalysis` list.
+    """
+    from .tracking import select_tracks, track_sources
+
+    backends = backends or load_backends()
+    analyses: list[tuple[float, ImageAnalysis]] = []
+    for frame in frames:
+        time_s, image = _frame_parts(frame)
+        analysis = analyze_image(
+            image,
+            n_sources=n_sources,
+            hfov_deg=hfov_deg,
+            projection=projection,
+            prompt=prompt,
+            backends=backends,
+            min_area=min_area,
+            working_size=working_size,
+            max_candidates=2 * n_sources + 4,
+        )
+        analyses.append((time_s, analysis))
+    if not analyses:
+        raise See2SoundError("video: no frames could be decoded")
+    per_frame = [(t, a.candidates if a.candidates else a.sources) for t, a in analyses]
+    tracks = track_sources(per_frame, min_track_s=min_track_s)
+    return select_tracks(tracks, n_sources), analyses

