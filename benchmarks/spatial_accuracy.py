@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from pathlib import Path
 
 import numpy as np
 from scipy.signal import butter, sosfilt
@@ -28,7 +29,8 @@ from see2sound.evaluation.layouts import speaker_vectors
 from see2sound.formats import FORMATS
 from see2sound.geometry import direction_to_vector
 from see2sound.pipeline.hrtf import load_hrtf
-from see2sound.scene import Scene
+from see2sound.pipeline.render import load_stems
+from see2sound.scene import Scene, load_scene
 from see2sound.spatial.render import RenderOptions, render_scene
 
 SR = 48000
@@ -66,6 +68,10 @@ def scenes(quick: bool):
     moving = {"id": "m", "trajectory": [{"t": 0.0, "azimuth": 90.0, "distance": DISTANCE_M},
                                         {"t": 2.0, "azimuth": -90.0, "distance": DISTANCE_M}]}
     yield "moving", scene_of([moving], 2.0), {"m": noise(2.0, 99)}
+    example = Path(__file__).resolve().parents[1] / "examples" / "scene" / "scene.json"
+    if example.exists():  # the bundled scene: birds (narrow-band chirps), waves, a passing car
+        scene = load_scene(example)
+        yield "example scene", scene, load_stems(scene, SR)
 
 
 def render_pyroomacoustics(scene: Scene, signals: dict, fmt_name: str) -> np.ndarray | None:
@@ -94,11 +100,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer directions")
     args = parser.parse_args()
-    hrtf = load_hrtf("analytic", SR)
-    cues = hrtf_cues(hrtf.directions, hrtf.hrirs, SR, 1024)
+    hrtfs = {"analytic": load_hrtf("analytic", SR)}
+    measured = load_hrtf("auto", SR)  # a measured set when `see2sound models fetch hrtf` cached one
+    if measured.name != "analytic":
+        hrtfs[measured.name] = measured
+    cues = {name: hrtf_cues(h.directions, h.hrirs, SR, 1024, h.min_phase, h.delays_samples)
+            for name, h in hrtfs.items()}
     runs = [("5.1", "panning"), ("5.1", "paper"), ("5.1", "pyroomacoustics"),
             ("7.1.4", "panning"), ("7.1.4", "paper"), ("7.1.4", "pyroomacoustics"),
-            ("binaural", "panning"), ("foa", "panning"), ("hoa3", "panning")]
+            *[("binaural", f"panning, {name}") for name in hrtfs], ("foa", "panning"), ("hoa3", "panning")]
     results: dict[tuple[str, str, str], list[dict]] = {}
     agreement: list[float] = []
     t0 = time.perf_counter()
@@ -106,14 +116,16 @@ def main() -> None:
         estimates = {}
         for fmt_name, method in runs:
             fmt = FORMATS[fmt_name]
+            hrtf_name = method.split(", ")[1] if fmt.binaural else None
             if method == "pyroomacoustics":
                 y = render_pyroomacoustics(scene, signals, fmt_name)
                 if y is None:
                     continue
             else:
-                options = RenderOptions(format=fmt_name, method=method, sample_rate=SR, loudness_lufs=None)
-                y = render_scene(scene, signals, options, hrtf=hrtf if fmt.binaural else None)
-            report = evaluate_render(y, SR, fmt, scene, stems=signals, hrtf=cues if fmt.binaural else None)
+                options = RenderOptions(format=fmt_name, method=method.split(",")[0], sample_rate=SR,
+                                        loudness_lufs=None)
+                y = render_scene(scene, signals, options, hrtf=hrtfs.get(hrtf_name))
+            report = evaluate_render(y, SR, fmt, scene, stems=signals, hrtf=cues.get(hrtf_name))
             results.setdefault((name, fmt_name, method), []).extend(report["sources"])
             estimates[(fmt_name, method)] = [s.get("estimated_azimuth_deg") for s in report["sources"]]
         for fmt_name in ("5.1", "7.1.4"):  # does our paper method agree with pyroomacoustics?
@@ -127,7 +139,7 @@ def main() -> None:
           f"{'quick' if args.quick else 'full'} run, {elapsed:.0f} s")
     print("median / 90th-percentile absolute error in degrees over sources "
           "(moving: median over time per source)")
-    header = (f"| {'scene':<13} | {'format':<8} | {'method':<15} | {'n':>3} | {'az median':>9} "
+    header = (f"| {'scene':<13} | {'format':<8} | {'method':<17} | {'n':>3} | {'az median':>9} "
               f"| {'az p90':>7} | {'el median':>9} | {'goal':>5} | {'met':<3} |")
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
@@ -137,10 +149,10 @@ def main() -> None:
         el = [s["elevation_error_deg"] for s in sources if s.get("elevation_error_deg") is not None]
         med = float(np.median(az)) if az.size else float("nan")
         medians[(name, fmt_name, method)] = med
-        goal = GOALS[fmt_name] if method == "panning" else None
+        goal = GOALS[fmt_name] if method.startswith("panning") else None
         met = "-" if goal is None else ("yes" if med <= goal else "no")
         el_text = f"{np.median(el):9.2f}" if el else f"{'-':>9}"
-        print(f"| {name:<13} | {fmt_name:<8} | {method:<15} | {az.size:>3} | {med:9.2f} | "
+        print(f"| {name:<13} | {fmt_name:<8} | {method:<17} | {az.size:>3} | {med:9.2f} | "
               f"{np.percentile(az, 90):7.2f} | {el_text} | {goal if goal else '-':>5} | {met:<3} |")
     print()
     for name in dict.fromkeys(k[0] for k in results):

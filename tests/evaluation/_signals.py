@@ -81,3 +81,18 @@ def scene_dict(*sources) -> dict:
     items = [{"id": sid, "position": {"azimuth": az, "elevation": el, "distance": 1.0}}
              for sid, az, el in sources]
     return {"version": 1, "duration": 1.0, "sample_rate": SR, "sources": items}
+
+
+def sphere_head_split(directions: np.ndarray, taps: int = 256, sr: int = SR) -> tuple[np.ndarray, np.ndarray]:
+    """The same head split: minimum-phase shelves ``(k, 2, taps)`` and per-ear delays ``(k, 2)`` (samples)."""
+    freqs = np.fft.rfftfreq(taps, 1.0 / sr)
+    filters, delays = [], []
+    for d in directions:
+        pair, lag = [], []
+        for ear in (unit(90.0), unit(-90.0)):
+            theta = np.arccos(np.clip(np.dot(d, ear), -1, 1))
+            pair.append(np.fft.irfft(_shadow(freqs, theta), n=taps))
+            lag.append((_ear_delay(theta) + 2e-3) * sr)
+        filters.append(pair)
+        delays.append(lag)
+    return np.array(filters), np.array(delays)

@@ -231,3 +231,13 @@ def test_non_ascii_paths(clip, tmp_path):
     audio = tones_file(folder / "son 音.wav", "foa", 4)
     out = mux(video, audio, folder / "résultat 360.mp4")
     assert read_sa3d(out) == SpatialAudio.ambix(1)
+
+
+def test_codec_the_container_refuses(tmp_path):
+    video = make_video(tmp_path / "vp8.webm", n_frames=5, codec="libvpx")
+    audio = tones_file(tmp_path / "a.wav", "stereo", 2)
+    with pytest.raises(MediaError, match=r"vp8.mp4: cannot write .*\.mkv takes any codec"):
+        mux(video, audio, tmp_path / "vp8.mp4")
+    assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*part*"))
+    out = mux(video, audio, tmp_path / "vp8.mkv")
+    assert video_packets(out) == video_packets(video)

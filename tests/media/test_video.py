@@ -265,3 +265,30 @@ def test_audio_file_has_no_frames(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(MediaError, match="nope.mp4: no such file"):
         open_media(tmp_path / "nope.mp4")
+
+
+def test_frames_are_streamed_not_accumulated(tmp_path):
+    # 120 frames of 320x240 RGB would be 27 MB; streaming holds a couple (230 kB each) at a time.
+    import tracemalloc
+
+    path = make_video(tmp_path / "long.mp4", size=(320, 240), n_frames=120)
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in iter_frames(path, fps=None, max_size=None))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 120
+    assert peak < 10 * 320 * 240 * 3
+
+
+@pytest.mark.parametrize(("suffix", "codec"), [
+    (".mov", "libx264"), (".mkv", "libx264"), (".webm", "libvpx-vp9"), (".avi", "mpeg4"),
+])
+def test_common_containers(tmp_path, suffix, codec):
+    path = make_video(tmp_path / f"clip{suffix}", fps=10, n_frames=10, codec=codec)
+    info = open_media(path)
+    assert info.kind == "video" and info.fps == pytest.approx(10)
+    assert info.duration == pytest.approx(1.0, abs=0.11)
+    frames = list(iter_frames(path, fps=5, exact=True))
+    assert [frame_index(f.image) for f in frames] == [0, 2, 4, 6, 8]

@@ -251,3 +251,19 @@ def test_starter_is_matched_on_curated_tags_only(tmp_path, monkeypatch):
     for seed in range(6):  # a truck (an engine texture) is never its horn, whatever the seed
         entry, _ = auto.library.find(SoundRequest("truck", 1.0, SR, seed=seed))
         assert entry["file"] == "25-truck.flac"
+
+
+def test_stem_cache_key_follows_the_library(lib):
+    """Editing a library invalidates its cached stems; an unchanged library hits the cache."""
+    from see2sound.sound.stems import generate_cached, stem_key
+
+    request = SoundRequest("dog", 1.0, SR, seed=1)
+    first, hit = generate_cached(LibrarySound([lib], starter=False), request)
+    assert not hit
+    again, hit = generate_cached(LibrarySound([lib], starter=False), request)
+    assert hit and np.array_equal(first.audio, again.audio)
+    key = stem_key(LibrarySound([lib], starter=False), request)
+    sf.write(lib / "animals" / "dog_bark.wav", 0.5 * burst(0.7, seed=9), SR)  # the user edits the file
+    assert stem_key(LibrarySound([lib], starter=False), request) != key
+    fresh, hit = generate_cached(LibrarySound([lib], starter=False), request)
+    assert not hit and not np.array_equal(fresh.audio, first.audio)

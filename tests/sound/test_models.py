@@ -316,6 +316,7 @@ def test_sonify_command_with_a_model_backend(cli, tmp_path, monkeypatch, tiny):
 
     monkeypatch.setenv("SEE2SOUND_STABLE_AUDIO_MODEL", tiny["stable-audio"])
     monkeypatch.setenv("SEE2SOUND_DEVICE", "cpu")
+    monkeypatch.setenv("SEE2SOUND_SOUND_STEPS", "2")
     scene = {
         "version": 1, "sample_rate": 16000, "duration": 2.0,
         "sources": [

@@ -241,3 +241,10 @@ def test_slow_source_reuses_filters_without_audible_difference(analytic, monkeyp
     assert np.abs(a - b).max() < 0.3
     assert np.abs((a[0] - a[1]) - (b[0] - b[1])).max() < 0.3
     assert 20 * np.log10(np.std(reused - every_block) / np.std(every_block)) < -15
+
+
+def test_far_distances_change_nothing(analytic):
+    x = noise(1.0)
+    d = sweep(len(x), turns_per_second=0.1)
+    far = render_binaural(x, d, analytic, HOP, distances_m=np.linspace(1.0, 30.0, len(d)))
+    np.testing.assert_array_equal(far, render_binaural(x, d, analytic, HOP))

@@ -280,15 +280,20 @@ def _entries(folder):
 
 
 def test_fetch_from_the_real_registries_caches_both_sets(cli):
+    import shutil
+
+    has_apt = shutil.which("apt-get") is not None
     code, out, err = cli("models", "fetch", "hrtf")
     assert code == 0, err
-    assert "ku100" in out and "kemar" in out
     entries = {e.name: e for e in hrtf_assets.cached()}
-    assert set(entries) == {"ku100", "kemar"}
+    assert set(entries) == ({"ku100", "kemar"} if has_apt else {"ku100"})
+    if has_apt:
+        assert "Gardner" in entries["kemar"].credit and "kemar (libmysofa1" in out
+    else:  # where apt does not exist the KU100 is kept and the summary says why KEMAR is missing
+        assert "apt-get not found" in out
     meta = json.loads((hrtf_assets.hrtf_folder() / "ku100.json").read_text())
     assert meta["package_sha256"] == hrtf_assets.SETS["ku100"]["sha256"]
     assert meta["directions"] == 2702 and meta["sample_rate"] == 48000 and meta["license"] == "CC BY-SA 3.0"
-    assert "Gardner" in entries["kemar"].credit
     assert not [n for n in _entries(hrtf_assets.hrtf_folder()) if n.startswith(".")]  # no temporary files
     code, out, _ = cli("models", "fetch", "hrtf")
     assert code == 0 and "already cached" in out

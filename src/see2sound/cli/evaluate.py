@@ -47,10 +47,13 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
     format_name: str = typer.Option(None, "--format", help=f"Layout of AUDIO ({', '.join(FORMAT_NAMES)}); "
                                     "default: from the channel count."),
-    hrtf: str = typer.Option(None, "--hrtf", help="Binaural: the HRTF used for rendering (analytic or "
-                             "a .sofa file); default: the cues of Woodworth's spherical head."),
+    hrtf: str = typer.Option(None, "--hrtf", help="Binaural: the HRTF used for rendering (analytic, "
+                             "auto or a .sofa file); default: the cues of Woodworth's spherical head."),
 ) -> None:
-    """Measure each source's direction against the scene, and the signal's health (exit 0 always)."""
+    """Measure each source's direction against the scene, and the signal's health.
+
+    An evaluation, not a gate: the exit status is 0 whatever the numbers (1 only for bad input).
+    """
     from ..evaluation.evaluate import evaluate_render
     from ..media.audio import read_audio
     from ..scene import load_scene

@@ -136,15 +136,21 @@ class HrtfCues:
         return 10 * np.log10(np.maximum(left, 1e-300) / np.maximum(right, 1e-300))
 
 
-def hrtf_cues(directions: np.ndarray, hrirs: np.ndarray, sample_rate: int, n_fft: int) -> HrtfCues:
+def hrtf_cues(directions: np.ndarray, hrirs: np.ndarray, sample_rate: int, n_fft: int,
+              min_phase: np.ndarray | None = None, delays_samples: np.ndarray | None = None) -> HrtfCues:
     """ITDs and spectra of HRIR pairs ``(k, 2, taps)`` measured at unit ``directions`` ``(k, 3)``.
 
-    The FFT size is ``n_fft``, or more for long HRIRs (at least twice their length); analyse the signal
-    with ``cues.n_fft``.
+    When the HRTF is rendered as minimum-phase filters ``(k, 2, taps)`` plus per-ear delays ``(k, 2)`` in
+    samples, pass those: the cues are then those of the filters actually applied (a minimum-phase split
+    changes the interaural phase at high frequencies). The FFT size is ``n_fft``, or more for long HRIRs
+    (at least twice their length); analyse the signal with ``cues.n_fft``.
     """
-    hrirs = np.asarray(hrirs, dtype=float)
+    hrirs = np.asarray(hrirs if min_phase is None else min_phase, dtype=float)
     size = max(int(n_fft), int(2 ** np.ceil(np.log2(2 * hrirs.shape[-1]))))
     spec = np.fft.rfft(hrirs, n=size, axis=-1)
+    if min_phase is not None and delays_samples is not None:
+        k = np.arange(spec.shape[-1])
+        spec = spec * np.exp(-2j * np.pi * k * np.asarray(delays_samples, dtype=float)[..., None] / size)
     cross = spec[:, 0] * np.conj(spec[:, 1])
     itd = gcc_phat_itd(cross, sample_rate, size, bins=np.ones(cross.shape[-1], bool))
     dirs = np.asarray(directions, dtype=float)
@@ -183,11 +189,20 @@ def block_binaural(spec: np.ndarray, freqs_hz: np.ndarray, sample_rate: int, n_f
     p_right = np.sum(np.abs(spec[1]) ** 2 * w, axis=-1)
     energy = float(p_left.sum() + p_right.sum())
     mag = np.abs(cross)
-    bins = mag > 1e-9 * (mag.max() if mag.size else 0.0)
+    # frequencies within 40 dB of the strongest: PHAT weighs every bin alike, so near-empty bins (noise,
+    # leakage from other sources) would otherwise outvote the ones that carry the sound
+    bins = mag > 1e-4 * (mag.max() if mag.size else 0.0)
     values, delays = gcc_phat(cross, sample_rate, n_fft, bins)
     itd = float(_refine(values, np.argmax(values), delays))
-    plausible = np.flatnonzero(plausible_peaks(values))
-    peaks = np.array([_refine(values, i, delays) for i in plausible])
+    if np.count_nonzero(plausible_peaks(values)) > 1:
+        # Several equally good peaks: a narrow-band sound whose fine-structure ITD is ambiguous. Keep the
+        # frequencies below 1.5 kHz, where interaural phase is unambiguous (duplex theory); with none,
+        # only the ILDs decide.
+        bins = bins & (freqs_hz < 1500.0) & (mag > 1e-2 * mag.max())  # real low content, not leakage
+        if bins.any():
+            values, delays = gcc_phat(cross, sample_rate, n_fft, bins)
+            itd = float(_refine(values, np.argmax(values), delays))
+    use_itd = bool(bins.any())
     # ILDs only in bands where the source has energy (a silent band has no level difference to compare)
     power = p_left + p_right
     used = (_band_masks(freqs_hz).astype(float) @ power) >= 1e-3 * max(energy, 1e-300)
@@ -197,34 +212,35 @@ def block_binaural(spec: np.ndarray, freqs_hz: np.ndarray, sample_rate: int, n_f
         lateral = float(np.degrees(grid[np.argmin(np.abs(woodworth_itd_s(grid) - itd))]))
         best = np.array([np.cos(np.radians(lateral)), np.sin(np.radians(lateral)), 0.0])
         itd_error = None
-        if intended is not None:
-            expected = woodworth_itd_s(np.radians(lateral_angle_deg(intended)))
-            itd_error = float(np.min(np.abs(peaks - expected)))
+        if intended is not None and use_itd:
+            itd_error = abs(itd - float(woodworth_itd_s(np.radians(lateral_angle_deg(intended)))))
         return BinauralEstimate(itd, ilds, lateral, True, True, best, itd_error, None), energy
 
-    def itd_distance(rows: np.ndarray) -> np.ndarray:
-        """Distance from the HRTF's plausible ITDs (over the signal's frequencies) to the signal's.
+    def reference_itds(rows: np.ndarray) -> np.ndarray:
+        """The HRTF's ITDs over the signal's frequencies (a head's ITD depends on frequency).
 
-        Over the same frequencies because a head's ITD depends on frequency; between plausible peaks
-        because a narrow-band sound's ITD is ambiguous.
+        Where its correlation has several near-equal peaks (narrow-band sounds), the one nearest the
+        signal's ITD: the same ambiguity, resolved the same way for every direction.
         """
         ref_values, ref_delays = gcc_phat(cues.cross[rows], sample_rate, n_fft, bins, upsample=8)
-        gap = np.min(np.abs(ref_delays[:, None] - peaks[None, :]), axis=1)  # (lags,)
-        return np.min(np.where(plausible_peaks(ref_values), gap[None, :], np.inf), axis=1)
+        gap = np.where(plausible_peaks(ref_values), np.abs(ref_delays - itd)[None, :], np.inf)
+        return np.atleast_1d(_refine(ref_values, np.argmin(gap, axis=-1), ref_delays))
 
     def ild_cost(rows: np.ndarray) -> np.ndarray:
         if not used.any():
-            return np.zeros(len(rows))
+            return np.zeros(len(rows), dtype=float)
         ref = cues.ilds_db(power / max(energy, 1e-300), rows=rows)[:, used]
         return np.mean(((ref - ilds[used]) / ILD_SIGMA_DB) ** 2, axis=1)
 
     # a coarse pass over all directions (broadband ITD, loosely; flat-weighted ILDs), then the fine cost
-    coarse = (np.min(np.abs(cues.itd_s[:, None] - peaks[None, :]), axis=1) / (5 * ITD_SIGMA_S)) ** 2
+    coarse = use_itd * ((cues.itd_s - itd) / (5 * ITD_SIGMA_S)) ** 2
     if used.any():
         coarse = coarse + np.mean(((cues.flat_ilds_db[:, used] - ilds[used]) / ILD_SIGMA_DB) ** 2, axis=1)
     candidates = np.argsort(coarse)[:CANDIDATES]
     cost = np.full(len(cues.itd_s), np.inf)
-    cost[candidates] = (itd_distance(candidates) / ITD_SIGMA_S) ** 2 + ild_cost(candidates)
+    cost[candidates] = ild_cost(candidates)
+    if use_itd:
+        cost[candidates] += ((reference_itds(candidates) - itd) / ITD_SIGMA_S) ** 2
     k = int(np.argmin(cost))
     near = cost <= cost[k] + 4.0
     weights = np.exp(-(cost[near] - cost[k]) / 2)
@@ -242,7 +258,8 @@ def block_binaural(spec: np.ndarray, freqs_hz: np.ndarray, sample_rate: int, n_f
             nearest = nearest[:1]
         blend = 1.0 / np.maximum(angles[nearest], 1e-6)
         blend /= blend.sum()
-        itd_error = float(blend @ itd_distance(nearest))
+        if use_itd:
+            itd_error = abs(float(blend @ reference_itds(nearest)) - itd)
         if used.any():
             ref = blend @ cues.ilds_db(power / max(energy, 1e-300), rows=nearest)
             ild_error = float(np.mean(np.abs(ref[used] - ilds[used])))

@@ -140,7 +140,9 @@ class _Analyser:
             if isinstance(hrtf, HrtfCues):  # already read (saves time when scoring many renders)
                 self.cues = hrtf
             else:
-                self.cues = hrtf_cues(hrtf.directions, hrtf.hrirs, self.sample_rate, self.n_fft)
+                # the filters as rendered, where the HRTF says how (minimum phase plus delays)
+                self.cues = hrtf_cues(hrtf.directions, hrtf.hrirs, self.sample_rate, self.n_fft,
+                                      getattr(hrtf, "min_phase", None), getattr(hrtf, "delays_samples", None))
             self.n_fft = self.cues.n_fft
         self.hop = self.n_fft // 2
         self.freqs = np.fft.rfftfreq(self.n_fft, 1.0 / self.sample_rate)

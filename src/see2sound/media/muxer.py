@@ -38,7 +38,7 @@ from ..fileio import atomic_output, check_output
 from ..formats import Format, get_format
 from ..log import get_logger
 from .audio import guess_format, read_audio, read_audio_track, read_channel_mask, resample
-from .containers import check_decodable, open_container
+from .containers import check_decodable
 from .images import iter_animation, read_image
 from .info import MediaInfo
 from .probe import open_media
@@ -159,7 +159,6 @@ def mix_original(y: np.ndarray, layout: Format | None, original: np.ndarray) -> 
 
 def encode_audio_packets(stream, y: np.ndarray, plan: AudioPlan) -> Iterator:
     """Encode ``y`` block by block as packed float frames (the encoder re-blocks to its frame size)."""
-    n_channels = y.shape[0]
     for start in range(0, y.shape[1], BLOCK):
         block = np.ascontiguousarray(y[:, start : start + BLOCK].T).reshape(1, -1)
         frame = av.AudioFrame.from_ndarray(block, format="flt", layout=plan.layout)
@@ -168,7 +167,6 @@ def encode_audio_packets(stream, y: np.ndarray, plan: AudioPlan) -> Iterator:
         frame.time_base = Fraction(1, plan.sample_rate)
         yield from stream.encode(frame)
     yield from stream.encode(None)
-    del n_channels
 
 
 def add_audio_stream(out, plan: AudioPlan):
@@ -312,8 +310,9 @@ def mux(
             write_muxed(tmp, container_format, options, info, y, plan, keep_original=(mode == "keep"))
             if plan.spatial is not None:
                 inject_sa3d(tmp, plan.spatial, track=0)
-    except av.error.FFmpegError as exc:
-        raise MediaError(f"{output}: cannot write ({' '.join(str(exc).split())})") from None
+    except (av.error.FFmpegError, ValueError) as exc:
+        hint = "; .mkv takes any codec" if container_format != "matroska" else ""
+        raise MediaError(f"{output}: cannot write ({' '.join(str(exc).split())}){hint}") from None
     except OSError as exc:
         raise MediaError(f"{output}: cannot write ({exc.strerror or exc})") from None
     return output
@@ -326,9 +325,9 @@ def write_muxed(
     """Write the output container: video (copied or encoded), the new audio first, originals after."""
     duration_s = y.shape[1] / plan.sample_rate
     with av.open(str(path), "w", format=container_format, options=options) as out:
-        sources = []
         if info.kind == "video":
-            with open_container(info.path) as inp:
+            # Opened directly (open_media has vetted it) so that a muxer error is reported as one.
+            with av.open(str(info.path), metadata_errors="replace") as inp:
                 vin = video_stream(inp)
                 check_decodable(info.path, vin)
                 vout = out.add_stream_from_template(vin)
@@ -347,10 +346,9 @@ def write_muxed(
                         packet.stream = copies[packet.stream.index]
                         yield packet
 
-                sources = [copied(), encode_audio_packets(audio_out, y, plan)]
-                _mux_in_time_order(out, sources)
+                _mux_in_time_order(out, [copied(), encode_audio_packets(audio_out, y, plan)])
         else:
-            vstream, video_packets = encode_picture_packets(out, info, duration_s)
+            _, video_packets = encode_picture_packets(out, info, duration_s)
             audio_out = add_audio_stream(out, plan)
             _mux_in_time_order(out, [video_packets, encode_audio_packets(audio_out, y, plan)])
 

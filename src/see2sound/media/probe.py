@@ -5,6 +5,7 @@ Images and animations go through Pillow (EXIF, real per-frame delays), videos an
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Iterator
 
@@ -71,7 +72,7 @@ def sample_timed_frames(frames, fps: float | None, total_s: float) -> Iterator[F
 def check_fps(fps: float | None) -> None:
     if fps is None:
         return
-    if not (isinstance(fps, int | float) and 0 < fps <= MAX_FPS):
+    if isinstance(fps, bool) or not (isinstance(fps, numbers.Real) and 0 < fps <= MAX_FPS):
         raise MediaError(f"analysis frame rate must be in (0, {MAX_FPS:g}] fps, got {fps!r}")
 
 

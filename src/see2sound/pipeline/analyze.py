@@ -284,6 +284,7 @@ def analyze(
         duration = DEFAULT_IMAGE_DURATION_S
         preview_frame, preview_analysis = frame.image, analysis
         drafts_for_preview = analysis.sources
+        room = analysis.room
     else:
         first: list = []
 
@@ -310,6 +311,9 @@ def analyze(
             scene_sources = _track_sources(tracks, prompt, factor)
         duration = _round(info.duration or max(t for t, _ in analyses) + 1.0 / ANALYSIS_FPS)
         preview_frame, preview_analysis = first[0].image, analyses[0][1]
+        from ..vision.room import combine_rooms
+
+        room = combine_rooms([a.room for _, a in analyses])
         drafts_for_preview = [tr.drafts[0] for tr in tracks] if tracks else analyses[0][1].sources
 
     media_path = Path(input_path)
@@ -337,6 +341,7 @@ def analyze(
                 "analysis_fps": ANALYSIS_FPS if info.kind != "image" else None,
                 "fallback": bool(getattr(preview_analysis, "fallback", False)),
             },
+            **({"room": room} if room else {}),
         },
         name=str(out_path),
         base_dir=out_path.parent,

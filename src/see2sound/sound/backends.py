@@ -24,7 +24,7 @@ SOUNDS.register(
 )(_create_procedural)
 SOUNDS.register(
     "library",
-    description="your --sound-library folders, then the starter library (no synthesis)",
+    description="your --sound-library folders, then the starter library; `auto` tries it first per label",
     priority=-10,
 )(_create_library)
 

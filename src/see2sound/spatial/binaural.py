@@ -6,7 +6,9 @@ cross-fade window (the windows sum to one), convolved with the HRIR for the dire
 block's centre, and overlap-added. Because the window splits the *input*, each output sample is a
 smooth blend of two neighbouring filters: no clicks, and for a constant direction the result equals
 the static convolution. Filters are minimum-phase HRIRs with the interaural delays applied as
-fractional delays (see :mod:`see2sound.spatial.hrtf`), so blends never comb-filter.
+fractional delays (see :mod:`see2sound.spatial.hrtf`), so blends never comb-filter. A block reuses
+the previous filter until the source has moved ``UPDATE_DEG`` (0.5°, half the minimum audible angle).
+:func:`render_binaural_mix` renders many sources together, sharing the inverse FFTs.
 
 Distance gain and propagation delay are the caller's job; ``distances_m`` only adds the near-field
 level difference between the ears for sources closer than 1 m.
@@ -86,6 +88,8 @@ def _check_inputs(signal, directions, hrtf, hop, distances_m):
         distances_m = np.broadcast_to(np.asarray(distances_m, dtype=float), (expected,))
         if not np.all(np.isfinite(distances_m)) or np.any(distances_m <= 0):
             raise See2SoundError("render_binaural: distances_m must be finite and positive")
+        if np.all(distances_m >= NEAR_FIELD_M):  # no near-field cue anywhere: same as no distances
+            distances_m = None
     return signal, directions / norms, hop, distances_m
 
 

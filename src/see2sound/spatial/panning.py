@@ -113,6 +113,11 @@ class Panner:
         self._ring = np.flatnonzero(np.abs(self.layout.elevation_deg) < 1e-9)
 
     # -- gains -------------------------------------------------------------------------------------
+    @property
+    def _stacked_inverses(self) -> np.ndarray:
+        n_cells, dim, _ = self._inverses.shape
+        return self._inverses.transpose(2, 0, 1).reshape(dim, n_cells * dim)
+
     def gains(self, directions: np.ndarray) -> np.ndarray:
         """Loudspeaker gains ``(m, n_speakers)`` for unit direction vectors ``(m, 3)`` (power-normalised).
 
@@ -123,13 +128,20 @@ class Panner:
         if not np.all(np.isfinite(p)) or np.any(norm < 1e-12):
             raise See2SoundError("panning directions must be finite, non-zero vectors")
         p = p / norm
-        energies = self._energies_3d(p) if self.layout.is_3d else self._energies_2d(p)
-        energies /= energies.sum(axis=-1, keepdims=True)
-        return np.sqrt(energies)
+        out = np.empty((len(p), self.layout.n_speakers))
+        step = 1 << 14  # chunks keep the temporaries in cache
+        for start in range(0, len(p), step):
+            chunk = p[start : start + step]
+            energies = self._energies_3d(chunk) if self.layout.is_3d else self._energies_2d(chunk)
+            energies /= energies.sum(axis=-1, keepdims=True)
+            out[start : start + step] = np.sqrt(energies)
+        return out
 
     def _cell_energies(self, p: np.ndarray, n_total: int) -> tuple[np.ndarray, np.ndarray]:
         """Energies ``(m, n_total)`` from the best cell per direction, and that cell's smallest weight."""
-        w = np.einsum("cij,mj->mci", self._inverses, p)  # (m, cells, dim)
+        n_cells, dim, _ = self._inverses.shape
+        # one matrix product for every cell: w[m, c, i] = Σ_j inv[c, i, j] p[m, j]
+        w = (p @ self._stacked_inverses).reshape(len(p), n_cells, dim)
         smallest = w[..., 0].copy()
         for k in range(1, w.shape[-1]):  # faster than min() along a short last axis
             np.minimum(smallest, w[..., k], out=smallest)

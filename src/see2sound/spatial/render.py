@@ -285,15 +285,19 @@ def render_sources(
             raise See2SoundError(
                 "binaural rendering needs an HRTF (load one with see2sound.pipeline.hrtf.load_hrtf)"
             )
-        from .binaural import render_binaural
+        from .binaural import render_binaural_mix
 
         m_bin = n // hop + 1
-        for s, d, r, g in zip(stacked, dirs_ctrl, dist_ctrl, dist_gain.T, strict=True):
-            mono = s * _per_sample(g, n, hop).astype(dtype)
-            y = render_binaural(
-                mono, np.ascontiguousarray(d[:m_bin]), hrtf, hop, np.ascontiguousarray(r[:m_bin])
-            )
-            out += np.asarray(y, dtype=dtype)
+        for i, g in enumerate(dist_gain.T):  # 1/r on the mono signals (``stacked`` is ours to change)
+            stacked[i] *= _per_sample(g, n, hop).astype(dtype)
+        y = render_binaural_mix(
+            list(stacked),
+            [np.ascontiguousarray(d[:m_bin]) for d in dirs_ctrl],
+            hrtf,
+            hop,
+            [np.ascontiguousarray(r[:m_bin]) for r in dist_ctrl],
+        )
+        out += np.asarray(y, dtype=dtype)
         return out
 
     if fmt.is_ambisonic:

@@ -33,6 +33,10 @@ MATERIAL_ABSORPTION = {
     "curtains": 0.45,
     "grass": 0.6,
     "snow": 0.8,
+    # outdoor grounds
+    "water": 0.01,
+    "asphalt": 0.03,
+    "sand": 0.4,
 }
 
 # wall order for per-wall absorption: x=0 (back), x=W (front), y=0 (right), y=D (left), floor, ceiling

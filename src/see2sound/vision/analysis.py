@@ -69,6 +69,7 @@ class ImageAnalysis:
     scale: float  # original pixels per working pixel
     backends: dict[str, str]
     fallback: bool = False
+    room: dict | None = None  # the environment (see .room.estimate_room): the scene's "room"
 
 
 @dataclass
@@ -440,7 +441,10 @@ def analyze_image(
             nouns = parse_prompt(prompt)
             if nouns:
                 draft.label = draft.sound_class = nouns[0].label
-    return ImageAnalysis(sources, candidates, depth, scale, dict(backends.names), fallback)
+    from .room import estimate_room
+
+    room = estimate_room(small, depth, hfov, projection, context)
+    return ImageAnalysis(sources, candidates, depth, scale, dict(backends.names), fallback, room)
 
 
 def _frame_parts(frame) -> tuple[float, np.ndarray]:

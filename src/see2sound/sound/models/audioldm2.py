@@ -21,7 +21,7 @@ class AudioLDM2Sound(DiffusionSound):
     """AudioLDM 2 on a Hugging Face id or local folder (``$SEE2SOUND_AUDIOLDM2_MODEL``).
 
     Keywords: ``model``, ``device``, ``steps`` (default 100), ``guidance_scale`` (3.5), ``window_s``
-    (10), ``overlap_s`` (1).
+    (10), ``overlap_s`` (1 s).
     """
 
     name = "audioldm2"
@@ -56,7 +56,7 @@ class AudioLDM2Sound(DiffusionSound):
         return np.asarray(out.audios, dtype=np.float64)
 
 
-def _create(model=None, device=None, steps=None, guidance_scale=None, window_s=None, overlap_s=1.0, **_):
+def _create(model=None, device=None, steps=None, guidance_scale=None, window_s=None, overlap_s=None, **_):
     return AudioLDM2Sound(model, device, steps, guidance_scale, window_s, overlap_s)
 
 

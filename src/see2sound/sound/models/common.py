@@ -167,6 +167,22 @@ class DiffusionSound:
 
     Subclasses set ``name``, ``rate`` (the model's own sample rate), ``max_window_s`` and implement
     ``_load(ref, device, dtype)`` and ``_window(text, negative, length_s, generator)`` -> audio array.
+
+    Parameters
+    ----------
+    model : str, optional
+        Hugging Face id or local folder (default: the backend's environment variable, else its id).
+    device : str, optional
+        ``cuda``, ``mps`` or ``cpu`` (default ``$SEE2SOUND_DEVICE``, else the best available; half
+        precision on a GPU).
+    steps : int, optional
+        Diffusion steps (default ``$SEE2SOUND_SOUND_STEPS``, else the backend's default).
+    guidance_scale : float, optional
+        Classifier-free guidance towards the text and away from the negative prompt.
+    window_s : float, optional
+        Longest piece generated at once (default and upper bound: the model's window).
+    overlap_s : float, optional
+        Crossfade between windows (default ``min(1 s, window / 4)``).
     """
 
     name = "diffusion"
@@ -182,18 +198,19 @@ class DiffusionSound:
         steps: int | None = None,
         guidance_scale: float | None = None,
         window_s: float | None = None,
-        overlap_s: float = 1.0,
+        overlap_s: float | None = None,
         **_: object,
     ):
         self.model_ref = self.choice.ref(model)
         self.device, self.dtype = select_device(device)
-        self.steps = int(steps or self.default_steps)
+        steps = steps or os.environ.get("SEE2SOUND_SOUND_STEPS", "").strip() or self.default_steps
+        self.steps = int(steps)
         self.guidance_scale = float(self.default_guidance if guidance_scale is None else guidance_scale)
         self.pipe = self._load(self.model_ref, self.device, self.dtype)
         self.pipe.set_progress_bar_config(disable=True)
         limit = self.max_window_s
         self.window_s = min(float(window_s or limit), limit)
-        self.overlap_s = float(overlap_s)
+        self.overlap_s = min(1.0, self.window_s / 4) if overlap_s is None else float(overlap_s)
         if self.steps < 1 or not 0 <= self.overlap_s < self.window_s / 2:
             raise See2SoundError(
                 f"{self.name}: need steps >= 1 and 0 <= overlap < window/2 seconds "

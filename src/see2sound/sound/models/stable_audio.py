@@ -36,7 +36,7 @@ class StableAudioSound(DiffusionSound):
     """Stable Audio Open on a Hugging Face id or local folder (``$SEE2SOUND_STABLE_AUDIO_MODEL``).
 
     Keywords: ``model``, ``device``, ``steps`` (default 100), ``guidance_scale`` (7), ``window_s``
-    (the model's maximum), ``overlap_s`` (1).
+    (the model's maximum), ``overlap_s`` (1 s).
     """
 
     name = "stable-audio"
@@ -84,7 +84,7 @@ class StableAudioSound(DiffusionSound):
         return np.asarray(out.audios, dtype=np.float64)
 
 
-def _create(model=None, device=None, steps=None, guidance_scale=None, window_s=None, overlap_s=1.0, **_):
+def _create(model=None, device=None, steps=None, guidance_scale=None, window_s=None, overlap_s=None, **_):
     return StableAudioSound(model, device, steps, guidance_scale, window_s, overlap_s)
 
 

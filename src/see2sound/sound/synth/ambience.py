@@ -79,7 +79,7 @@ def city(
         wail = lowpass(siren(length, sr, rng, 0.2, 0.5, 0.5), 1500, sr, 2)
         env = np.sin(np.pi * np.arange(length) / length) ** 2
         place(out, int(rng.uniform(0, max(n - length, 1))), wail * env, 0.15)
-    return out + 0.3 * lowpass(brown(rng, n, sr, 15.0), 100, sr, 2)
+    return out
 
 
 def machinery(

@@ -173,16 +173,18 @@ def resonant_impulses(
     starts = np.asarray(starts, dtype=np.int64)
     group = rng.integers(0, freqs.size, starts.size)
     ok = (starts >= 0) & (starts < n)
-    out = np.zeros(n)
+    out = np.zeros(n, dtype=np.float32)
     for k, (f, tau) in enumerate(zip(freqs, taus, strict=True)):
         sel = ok & (group == k)
         if not sel.any():
             continue
-        train = np.bincount(starts[sel], weights=np.asarray(gains, dtype=float)[sel], minlength=n)
+        train = np.bincount(starts[sel], weights=np.asarray(gains, dtype=float)[sel], minlength=n).astype(
+            np.float32
+        )
         f = hz(f, sr)
         q = max(np.pi * f * tau, 0.6)
         # the resonator's impulse response starts at alpha = sin(w)/(2q): scale each ping to ~1
-        out += resonator(train, f, q, sr) * (2 * q / max(np.sin(2 * np.pi * f / sr), 1e-3))
+        out += resonator(train, f, q, sr) * np.float32(2 * q / max(np.sin(2 * np.pi * f / sr), 1e-3))
     return out
 
 

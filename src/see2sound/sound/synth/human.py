@@ -36,8 +36,9 @@ VOWELS = [(730, 1090, 2440), (530, 1840, 2480), (270, 2290, 3010), (570, 840, 24
 
 
 def _babble(rng: np.random.Generator, n: int, sr: int, voices: int, excitement: float) -> np.ndarray:
-    table = wavetable(harmonic_amps(300, sr, -12.0))
-    excite = [np.zeros(n) for _ in VOWELS]
+    table = wavetable(harmonic_amps(300, sr, -12.0)).astype(np.float32)
+    excite = np.zeros((len(VOWELS), n), dtype=np.float32)  # each vowel's share of all voices
+    samples = np.arange(n)
     for _ in range(voices):
         f_base = rng.uniform(95, 135) if rng.random() < 0.5 else rng.uniform(170, 240)
         f0 = f_base * (1 + (0.08 + 0.1 * excitement) * smooth_curve(rng, n, sr, 2.5))
@@ -45,22 +46,19 @@ def _babble(rng: np.random.Generator, n: int, sr: int, voices: int, excitement: 
         syl_period = 1 / rng.uniform(3.5, 5.5)
         onsets = jittered_times(rng, n, sr, syl_period, 0.25, start_s=-rng.uniform(0, syl_period))
         onsets = np.concatenate([[-(1 << 40)], onsets, [n + (1 << 20)]])
-        idx = np.searchsorted(onsets, np.arange(n), side="right") - 1
+        idx = np.repeat(np.arange(onsets.size - 1), np.diff(np.clip(onsets, 0, n)))  # syllable of each sample
         start, end = onsets[idx], onsets[np.minimum(idx + 1, onsets.size - 1)]
-        frac = np.clip((np.arange(n) - start) / np.maximum(end - start, 1), 0, 1)
-        syl = np.sin(np.pi * frac) ** 0.7
+        frac = np.clip((samples - start) / np.maximum(end - start, 1), 0, 1).astype(np.float32)
+        syl = np.sin(np.float32(np.pi) * frac)  # one syllable: a smooth rise and fall
         # phrases: talk for a few seconds, pause, answer
         talking = np.clip(1.5 * smooth_curve(rng, n, sr, 0.4) + 0.6, 0, 1)
-        amp = syl * talking * rng.uniform(0.3, 1.0)
+        amp = syl * talking * np.float32(rng.uniform(0.3, 1.0))
         vowel_of = rng.integers(0, len(VOWELS), onsets.size)[idx]
-        for v in range(len(VOWELS)):
-            excite[v] += src * amp * (vowel_of == v)
-    out = np.zeros(n)
+        excite[vowel_of, samples] += src * amp  # each sample goes to the vowel of its syllable
+    out = np.zeros(n, dtype=np.float32)
     for v, formants in enumerate(VOWELS):
-        y = 0.0
         for k, fc in enumerate(formants):
-            y = y + resonator(excite[v], fc, 6 + 2 * k, sr) * (1.0, 0.6, 0.3)[k]
-        out += y
+            out += resonator(excite[v], fc, 6 + 2 * k, sr) * np.float32((1.0, 0.6, 0.3)[k])
     return out
 
 

@@ -54,7 +54,7 @@ def leaves(
     )
     gust = gust ** (1.5 - intensity)
     starts = poisson_times(rng, n, sr, (1500 + 4000 * density) * gust)
-    grain_freqs = np.geomspace(1500, 10000, 16) * rng.uniform(0.93, 1.07, 16)
+    grain_freqs = np.geomspace(1500, 10000, 10) * rng.uniform(0.93, 1.07, 10)
     grains = resonant_impulses(
         n, starts, rng.uniform(0.1, 1.0, starts.size) ** 2, grain_freqs, 1.5 / (np.pi * grain_freqs), sr, rng
     )

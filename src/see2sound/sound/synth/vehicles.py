@@ -153,7 +153,7 @@ def traffic(
         t0 += rng.exponential(1 / rate)
         lv, _ = _pass(tc, t0, rng.uniform(5, 25) * (0.5 + size), rng.uniform(8, 18))
         level_c += rng.uniform(0.4, 1.0) * lv**1.5
-    level = upsample_linear(level_c, HOP, n)
+    level = upsample_linear(level_c.astype(np.float32), HOP, n)
     src = pink(rng, n)
     tyres = bandpass(src, 250, 2000, sr, 2) * level + bandpass(src, 2000, 8000, sr, 1) * level**2 * 0.4
     motors = sum(

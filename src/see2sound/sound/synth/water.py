@@ -31,7 +31,7 @@ def bubble_bank(
     rng: np.random.Generator, sr: int, count: int, f_lo: float, f_hi: float, rise: float = 0.1
 ) -> np.ndarray:
     """``count`` bubble sounds: decaying sines with van den Doel's damping and upward chirp."""
-    length = int(0.05 * sr)
+    length = int(0.04 * sr)
     t = np.arange(length) / sr
     bank = np.zeros((count, length))
     for i in range(count):
@@ -43,7 +43,7 @@ def bubble_bank(
     return bank
 
 
-def _bubbles(rng, n, sr, rate, f_lo, f_hi, rise=0.1, count=48, chirped=0.35):
+def _bubbles(rng, n, sr, rate, f_lo, f_hi, rise=0.1, count=48, chirped=0.25):
     """Bubbles at ``rate`` per second: a share ``chirped`` as full chirping templates, the rest (small,
     quick ones whose chirp nobody hears) as resonator pings, which cost nothing per bubble."""
     starts = poisson_times(rng, n, sr, rate)

@@ -56,10 +56,10 @@ def rain(
     starts = poisson_times(rng, n, sr, rate_curve)
     gains = np.minimum(rng.pareto(1.6, starts.size) + 0.02, 30.0)  # a few big drops among many small ones
     # many broad resonances (Q 2–5): droplets ping without piling up into audible tones
-    ping_freqs = np.geomspace(1200 + 1500 * (1 - size), 10000, 9) * rng.uniform(0.95, 1.05, 9)
+    ping_freqs = np.geomspace(1200 + 1500 * (1 - size), 10000, 7) * rng.uniform(0.95, 1.05, 7)
     pings = resonant_impulses(n, starts, gains, ping_freqs, 2.5 / (np.pi * ping_freqs), sr, rng)
     tick_starts = poisson_times(rng, n, sr, rate_curve * 0.7)
-    tick_freqs = np.geomspace(2500, 14000, 3)
+    tick_freqs = np.geomspace(3000, 12000, 2)
     ticks = resonant_impulses(
         n,
         tick_starts,

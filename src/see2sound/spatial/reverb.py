@@ -1,0 +1,565 @@
+"""The room's part of a render: early reflections and a diffuse late tail, added to the direct sound.
+
+:func:`render_room` returns *only* what the room adds; the caller adds it to the free-field render of
+:func:`see2sound.spatial.render.render_sources` (same signals, directions and distances). Per source:
+
+* **Early reflections** of the image-source model (:func:`see2sound.spatial.room.image_sources`, order
+  ≤ 3, absorption from the room's material), each rendered from its own direction through the same path
+  as the direct sound: VBIP/VBAP gains for loudspeakers, SN3D spherical harmonics for AmbiX, the HRTF
+  for binaural. Each reflection has the 1/r gain of its path and arrives ``(r_image − r_direct)/c``
+  after the direct sound (``r_image/c`` after emission when the render applies propagation delays).
+  They are gathered into one sparse FIR per output channel (``Σ gain·pan(dir)·δ(t − τ)``, or the sum
+  of delayed HRIRs) and applied with one block FFT convolution that shares each source's forward FFT
+  and each channel's inverse FFT.
+* **Moving sources** get their reflections from their mean position over the scene (one FIR), so the
+  reflection pattern does not follow the motion; the direct sound still does.
+* A source beyond the room's walls (a room given by hand that is smaller than the scene) is heard
+  through the wall point on its line of sight: its reflections are computed from that point and
+  delayed and attenuated by the rest of its path, so they never precede or outweigh the direct sound.
+* **The late tail** (indoors only) is one decaying noise per output channel, decorrelated, with the RT60
+  of Eyring's formula and the diffuse-field level ``16π/R`` of the room
+  (:func:`~see2sound.spatial.room.reverberant_energy`), applied to the dry mix of every source. It
+  starts at about two mean free paths, where order-3 reflections thin out. Loudspeakers get one
+  independent noise each; AmbiX channels one each, at the energy of an isotropic field (``1/(2l+1)``
+  of W in SN3D); binaural gets the sum of independent noises from 32 directions through the HRTF, which
+  gives the ears the coherence and colour of a diffuse field. The LFE gets nothing.
+* **Outdoors** there is only the ground reflection (the listener's ears 1.6 m above the ground), no
+  tail.
+
+The direct-to-reverberant ratio therefore follows the room: a source at the critical distance
+``√(R/16π)`` has about as much reverberant as direct energy, a nearer one more direct.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import fft as sp_fft
+
+from ..errors import See2SoundError
+from ..formats import get_format
+from .room import (
+    MATERIAL_ABSORPTION,
+    SPEED_OF_SOUND_M_S,
+    ImageSources,
+    diffuse_tail,
+    ground_reflection,
+    image_sources,
+    reverberant_energy,
+    rt60_s,
+)
+
+if TYPE_CHECKING:
+    from .hrtf import HRTF
+
+ROOM_KINDS = ("indoor", "outdoor")
+ROOM_SPECS = "auto, none, indoor, outdoor or WxDxH[:material] in metres (e.g. 5x4x2.8:carpet)"
+INDOOR_LISTENER_HEIGHT_M = 1.2  # the vision stage's indoor camera height
+OUTDOOR_LISTENER_HEIGHT_M = 1.6
+DEFAULT_INDOOR_DIMENSIONS_M = (5.0, 6.0, 2.8)  # width × depth × height: a living room
+DEFAULT_INDOOR_MATERIAL = "furnished"
+DEFAULT_OUTDOOR_MATERIAL = "grass"
+MAX_ORDER = 3
+WALL_MARGIN_M = 0.05
+TAIL_DIRECTIONS = 32  # binaural tail: independent noises from this many directions
+_CHUNK_BLOCKS = 32
+
+
+@dataclass(frozen=True)
+class Room:
+    """The acoustic environment of a render.
+
+    Attributes
+    ----------
+    kind : {"indoor", "outdoor"}
+    dimensions_m : (float, float, float) or None
+        Width (left–right, the listener's y axis), depth (front–back, x) and height (z) of a shoebox
+        room; ``None`` outdoors.
+    material : str or float
+        A name from :data:`~see2sound.spatial.room.MATERIAL_ABSORPTION` or an energy absorption in
+        [0, 1): the walls' indoors, the ground's outdoors.
+    listener_m : (float, float, float) or None
+        The listener's head in room coordinates: ``x`` forward from the back wall, ``y`` leftward from
+        the right wall, ``z`` up from the floor (the listener faces +x). ``None``: 30 % of the depth
+        from the back wall, centred, 1.2 m high indoors; 1.6 m above the ground outdoors.
+    max_order : int
+        Highest reflection order indoors (0–3).
+    seed : int
+        Seed of the tail's noise.
+    """
+
+    kind: str = "indoor"
+    dimensions_m: tuple[float, float, float] | None = DEFAULT_INDOOR_DIMENSIONS_M
+    material: str | float = DEFAULT_INDOOR_MATERIAL
+    listener_m: tuple[float, float, float] | None = None
+    max_order: int = MAX_ORDER
+    seed: int = 0
+    confidence: float | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in ROOM_KINDS:
+            raise See2SoundError(f"room kind must be indoor or outdoor, got {self.kind!r}")
+        if isinstance(self.material, str):
+            if self.material not in MATERIAL_ABSORPTION:
+                raise See2SoundError(
+                    f"unknown room material {self.material!r}; choose one of {', '.join(MATERIAL_ABSORPTION)}"
+                )
+        elif not (isinstance(self.material, int | float) and 0.0 <= float(self.material) < 1.0):
+            raise See2SoundError(f"room material: absorption must be in [0, 1), got {self.material!r}")
+        if not 0 <= int(self.max_order) <= MAX_ORDER:
+            raise See2SoundError(f"room reflection order must be 0-{MAX_ORDER}, got {self.max_order}")
+        if self.kind == "indoor":
+            dims = _three(self.dimensions_m, "room dimensions_m")
+            if np.any(dims <= 0) or np.any(dims > 1000):
+                raise See2SoundError(
+                    f"room dimensions_m must be three lengths in (0, 1000] m, got {list(dims)}"
+                )
+            object.__setattr__(self, "dimensions_m", tuple(float(x) for x in dims))
+        else:
+            object.__setattr__(self, "dimensions_m", None)
+        if self.listener_m is not None:
+            lis = _three(self.listener_m, "room listener_m")
+            if self.kind == "indoor" and not np.all((lis >= 0) & (lis <= self.size_xyz_m)):
+                raise See2SoundError(
+                    f"room listener_m {list(lis)} is outside the room (x ≤ depth, y ≤ width, z ≤ height)"
+                )
+            if self.kind == "outdoor" and lis[2] <= 0:
+                raise See2SoundError(f"room listener_m: the ears must be above the ground, got z = {lis[2]}")
+            object.__setattr__(self, "listener_m", tuple(float(x) for x in lis))
+
+    # -- geometry ------------------------------------------------------------------------------------
+    @property
+    def size_xyz_m(self) -> np.ndarray:
+        """The room's extent along the listener's x (depth), y (width) and z (height) axes."""
+        w, d, h = self.dimensions_m
+        return np.array([d, w, h])
+
+    @property
+    def listener_xyz_m(self) -> np.ndarray:
+        if self.listener_m is not None:
+            return np.array(self.listener_m)
+        if self.kind == "outdoor":
+            return np.array([0.0, 0.0, OUTDOOR_LISTENER_HEIGHT_M])
+        size = self.size_xyz_m
+        return np.array([0.3 * size[0], 0.5 * size[1], min(INDOOR_LISTENER_HEIGHT_M, 0.5 * size[2])])
+
+    @property
+    def rt60_s(self) -> float:
+        """Eyring reverberation time (0 outdoors)."""
+        return rt60_s(self.size_xyz_m, self.material) if self.kind == "indoor" else 0.0
+
+    @property
+    def reverberant_energy(self) -> float:
+        """Diffuse-field energy relative to the direct sound at 1 m (0 outdoors)."""
+        return reverberant_energy(self.size_xyz_m, self.material) if self.kind == "indoor" else 0.0
+
+    @property
+    def critical_distance_m(self) -> float:
+        """Where direct and reverberant energy are equal (``inf`` outdoors)."""
+        e = self.reverberant_energy
+        return 1.0 / math.sqrt(e) if e > 0 else math.inf
+
+    @property
+    def mixing_time_s(self) -> float:
+        """Onset of the late tail: two mean free paths ``4V/S`` (0 outdoors)."""
+        if self.kind != "indoor":
+            return 0.0
+        d, w, h = self.size_xyz_m
+        mean_free_path = 4.0 * d * w * h / (2.0 * (d * w + d * h + w * h))
+        return 2.0 * mean_free_path / SPEED_OF_SOUND_M_S
+
+    def reflections(self, position_m: np.ndarray) -> tuple[ImageSources, float]:
+        """Image sources of a source at ``position_m`` (listener frame) and the path length they lack.
+
+        A source beyond the walls is moved along its line of sight to the wall; the second value is
+        the distance it was moved (added to every reflection's path by the caller).
+        """
+        pos = np.asarray(position_m, dtype=float)
+        lis = self.listener_xyz_m
+        if self.kind == "outdoor":
+            src = lis + pos
+            src[2] = max(src[2], WALL_MARGIN_M)  # a source cannot sit below the ground
+            return ground_reflection(src, lis, self.material), 0.0
+        size = self.size_xyz_m
+        lo, hi = np.full(3, WALL_MARGIN_M), size - WALL_MARGIN_M
+        lis_in = np.clip(lis, lo, hi)
+        t = 1.0
+        for axis in range(3):  # the largest t ≤ 1 with lis + t·pos inside the room
+            if pos[axis] > 1e-12:
+                t = min(t, (hi[axis] - lis_in[axis]) / pos[axis])
+            elif pos[axis] < -1e-12:
+                t = min(t, (lo[axis] - lis_in[axis]) / pos[axis])
+        t = max(t, 0.0)
+        src = np.clip(lis_in + t * pos, 0.0, size)
+        extra = float(np.linalg.norm(pos) * (1.0 - t))
+        return image_sources(src, lis, size, self.material, int(self.max_order)), extra
+
+    # -- scene file ----------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """The scene's ``room`` object (DESIGN §3 extension, see docs/rooms.md)."""
+        out: dict[str, Any] = {"kind": self.kind}
+        if self.dimensions_m is not None:
+            out["dimensions_m"] = [round(x, 3) for x in self.dimensions_m]
+        out["material"] = self.material
+        out["listener_m"] = [round(float(x), 3) for x in self.listener_xyz_m]
+        if self.confidence is not None:
+            out["confidence"] = round(float(self.confidence), 3)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any, name: str = "scene room", seed: int = 0) -> Room:
+        """A room from the scene's ``room`` object; a bad field is one :class:`See2SoundError` line."""
+        if not isinstance(data, dict):
+            raise See2SoundError(f"{name}: must be an object, got {type(data).__name__}")
+        kind = data.get("kind", "indoor")
+        try:
+            return cls(
+                kind=kind,
+                dimensions_m=(
+                    tuple(data.get("dimensions_m") or DEFAULT_INDOOR_DIMENSIONS_M)
+                    if kind == "indoor"
+                    else None
+                ),
+                material=data.get(
+                    "material", DEFAULT_INDOOR_MATERIAL if kind == "indoor" else DEFAULT_OUTDOOR_MATERIAL
+                ),
+                listener_m=tuple(data["listener_m"]) if data.get("listener_m") is not None else None,
+                seed=seed,
+                confidence=data.get("confidence"),
+            )
+        except (TypeError, ValueError) as exc:
+            raise See2SoundError(f"{name}: {exc}") from None
+        except See2SoundError as exc:
+            raise See2SoundError(f"{name}: {exc}") from None
+
+
+def _three(values, what: str) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise See2SoundError(f"{what} must be three numbers, got {values!r}") from None
+    if arr.shape != (3,) or not np.all(np.isfinite(arr)):
+        raise See2SoundError(f"{what} must be three finite numbers, got {values!r}")
+    return arr
+
+
+_SIZE = re.compile(r"^\s*([0-9.]+)\s*[x×*]\s*([0-9.]+)\s*[x×*]\s*([0-9.]+)\s*(?::\s*([A-Za-z_]+))?\s*$")
+
+
+def parse_room(spec: str | None, scene_room: dict | None = None, seed: int = 0) -> Room | None:
+    """The room for ``--room``: ``auto``, ``none``, ``indoor``, ``outdoor`` or ``WxDxH[:material]``.
+
+    Parameters
+    ----------
+    spec : str or None
+        ``auto`` (default, also for ``None``): the scene's ``room``, or no room when the scene has
+        none. ``none``: free field (exactly the render without rooms). ``indoor`` / ``outdoor``: the
+        scene's room if it is of that kind, else a default one (a 5 × 6 × 2.8 m furnished room; grass).
+        ``WxDxH``: a shoebox of that width, depth and height in metres, with an optional material
+        (``5x4x2.8:carpet``), keeping the scene's material and listener height where they fit.
+    scene_room : dict, optional
+        The scene's ``room`` object.
+    seed : int
+        Seed of the late tail.
+
+    Returns
+    -------
+    Room or None
+
+    Examples
+    --------
+    >>> parse_room("6x4x3").dimensions_m
+    (6.0, 4.0, 3.0)
+    >>> parse_room("none", {"kind": "indoor"}) is None
+    True
+    """
+    text = "auto" if spec is None else str(spec).strip().lower()
+    scene = Room.from_dict(scene_room, seed=seed) if scene_room is not None else None
+    if text == "none":
+        return None
+    if text == "auto":
+        return scene
+    if text in ROOM_KINDS:
+        if scene is not None and scene.kind == text:
+            return scene
+        if text == "indoor":
+            return Room("indoor", seed=seed)
+        return Room("outdoor", None, DEFAULT_OUTDOOR_MATERIAL, seed=seed)
+    match = _SIZE.match(text)
+    if not match:
+        raise See2SoundError(f"--room: expected {ROOM_SPECS}, got {spec!r}")
+    try:
+        dims = tuple(float(match.group(i)) for i in (1, 2, 3))
+    except ValueError:
+        raise See2SoundError(f"--room: expected {ROOM_SPECS}, got {spec!r}") from None
+    if not all(0.5 <= x <= 1000 for x in dims):
+        raise See2SoundError(f"--room: room sizes must be 0.5 to 1000 m, got {spec!r}")
+    material = match.group(4)
+    if material is None:
+        material = scene.material if scene is not None and scene.kind == "indoor" else DEFAULT_INDOOR_MATERIAL
+    elif material not in MATERIAL_ABSORPTION:
+        raise See2SoundError(
+            f"--room: unknown material {material!r}; choose one of {', '.join(MATERIAL_ABSORPTION)}"
+        )
+    return Room("indoor", dims, material, seed=seed)
+
+
+# -- rendering ---------------------------------------------------------------------------------------
+def _mean_position(direction: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    d = np.asarray(direction, dtype=float).reshape(-1, 3)
+    d = d / np.linalg.norm(d, axis=-1, keepdims=True)
+    r = np.asarray(distance, dtype=float).reshape(-1)
+    return (d * r[:, None]).mean(axis=0) if len(d) == len(r) else d.mean(axis=0) * r.mean()
+
+
+def reflection_paths(room: Room, position_m, min_distance_m: float = 0.25):
+    """Directions ``(R, 3)``, amplitudes ``(R,)`` (1/r and wall absorption) and delays after the direct
+    sound ``(R,)`` in seconds, for a source at ``position_m`` in the listener frame."""
+    pos = np.asarray(position_m, dtype=float)
+    direct = max(float(np.linalg.norm(pos)), 1e-6)
+    images, extra = room.reflections(pos)
+    path = images.distances_m.reshape(-1) + extra
+    amplitude = images.gains / np.maximum(path, min_distance_m)
+    delay = np.maximum(path - direct, 0.0) / SPEED_OF_SOUND_M_S
+    return images.directions.reshape(-1, 3), amplitude, delay
+
+
+def room_response(
+    position_m,
+    room: Room,
+    sr: int,
+    fmt: str = "5.1",
+    *,
+    panning_law: str = "vbip",
+    hrtf: HRTF | None = None,
+    min_distance_m: float = 0.25,
+    direct_delay_s: float = 0.0,
+    tail: bool = True,
+) -> np.ndarray:
+    """What the room adds to a unit impulse from ``position_m``: ``(channels, taps)`` in the format's
+    channel order (the direct sound, at ``direct_delay_s``, is not included; the LFE row is zero).
+
+    Examples
+    --------
+    >>> h = room_response([3.0, 0.0, 0.0], Room("indoor", (5.0, 6.0, 2.8)), 48000, "foa")
+    >>> h.shape[0], bool(np.abs(h).max() > 0)
+    (4, True)
+    """
+    fmt_ = get_format(fmt)
+    rows, filters = _reflection_firs(
+        [np.asarray(position_m, dtype=float)],
+        room,
+        sr,
+        fmt_,
+        panning_law,
+        hrtf,
+        min_distance_m,
+        direct_delay_s,
+    )
+    out = np.zeros((fmt_.n_channels, filters.shape[-1]), dtype=np.float32)
+    out[rows] = filters[0]
+    if tail and room.kind == "indoor":
+        t = _tail_filters(room, sr, fmt_, hrtf)
+        if t.shape[-1] > out.shape[-1]:
+            out = np.pad(out, ((0, 0), (0, t.shape[-1] - out.shape[-1])))
+        out[rows, : t.shape[-1]] += t
+    return out
+
+
+def _output_rows(fmt) -> list[int]:
+    if fmt.binaural or fmt.is_ambisonic:
+        return list(range(fmt.n_channels))
+    from .layouts import get_layout
+
+    return list(get_layout(fmt.name).speaker_channels)
+
+
+def _reflection_firs(positions, room, sr, fmt, panning_law, hrtf, min_distance_m, direct_delay_s):
+    """Per source one FIR per output row: ``rows`` and filters ``(K, len(rows), taps)`` (float32)."""
+    rows = _output_rows(fmt)
+    paths = [reflection_paths(room, p, min_distance_m) for p in positions]
+    if fmt.binaural:
+        if hrtf is None:
+            raise See2SoundError(
+                "binaural rendering with a room needs an HRTF (see2sound.pipeline.hrtf.load_hrtf)"
+            )
+        shifts = [(np.asarray(d) + direct_delay_s) * sr for _, _, d in paths]
+        taps = hrtf.filter_length + 16
+    else:
+        shifts = [np.rint((np.asarray(d) + direct_delay_s) * sr).astype(np.int64) for _, _, d in paths]
+        taps = 1
+    longest = max((float(np.max(s)) for s in shifts if len(s)), default=0.0)
+    length = int(np.ceil(longest)) + taps + 1
+    firs = np.zeros((len(positions), len(rows), length), dtype=np.float32)
+    if fmt.binaural:
+        from .hrtf import delayed_filters
+
+        for k, ((dirs, amp, _), shift) in enumerate(zip(paths, shifts, strict=True)):
+            if len(amp) == 0:
+                continue
+            mp, onset = hrtf.filters_at(dirs)
+            placed = delayed_filters(
+                (mp * amp[:, None, None]).astype(np.float32), onset + shift[:, None], length
+            )
+            firs[k] = placed.sum(axis=0)
+        return rows, firs
+    if fmt.is_ambisonic:
+        from .ambisonics import sh_sn3d
+
+        def gains(dirs):
+            return sh_sn3d(fmt.ambisonic_order, dirs)
+    else:
+        from .panning import Panner
+
+        panner = Panner(fmt.name, panning_law)
+        gains = panner.gains
+    for k, ((dirs, amp, _), shift) in enumerate(zip(paths, shifts, strict=True)):
+        if len(amp) == 0:
+            continue
+        g = gains(dirs) * amp[:, None]  # (R, rows)
+        for c in range(len(rows)):
+            np.add.at(firs[k, c], shift, g[:, c].astype(np.float32))
+    return rows, firs
+
+
+def _tail_filters(room: Room, sr: int, fmt, hrtf) -> np.ndarray:
+    """The late tail's impulse responses ``(len(rows), taps)`` for one unit source."""
+    rt60, energy, onset = room.rt60_s, room.reverberant_energy, room.mixing_time_s
+    fade = max(0.005, 0.5 * onset)
+    if fmt.binaural:
+        from scipy.signal import fftconvolve
+
+        from .hrtf import delayed_filters, fibonacci_directions
+
+        dirs = fibonacci_directions(TAIL_DIRECTIONS)
+        noise = diffuse_tail(TAIL_DIRECTIONS, sr, rt60, energy, onset, room.seed, fade)
+        mp, onset_samples = hrtf.filters_at(dirs)
+        h = delayed_filters(mp, onset_samples, hrtf.filter_length + 16)  # (D, 2, taps)
+        return fftconvolve(noise[:, None, :], h, axes=-1).sum(axis=0).astype(np.float32)
+    if fmt.is_ambisonic:
+        from .ambisonics import acn_degree_index
+
+        n = fmt.n_channels
+        noise = diffuse_tail(n, sr, rt60, energy * n, onset, room.seed, fade)  # each channel: energy
+        degree = np.array([acn_degree_index(a)[0] for a in range(n)])
+        return (noise / np.sqrt(2 * degree + 1)[:, None]).astype(np.float32)
+    return diffuse_tail(len(_output_rows(fmt)), sr, rt60, energy, onset, room.seed, fade).astype(np.float32)
+
+
+def convolve_sum(signals: np.ndarray, filters: np.ndarray, n: int | None = None) -> np.ndarray:
+    """``y[c] = Σ_k signals[k] ∗ filters[k, c]``, cut to ``n`` samples (default: the signals' length).
+
+    Overlap-add with FFTs of about four times the filter length: one forward FFT per source and block, one
+    inverse FFT per output channel and block, the sum over sources done on the spectra (float32).
+
+    Parameters
+    ----------
+    signals : ndarray, shape (K, n)
+    filters : ndarray, shape (K, C, taps)
+
+    Returns
+    -------
+    ndarray, shape (C, n)
+    """
+    signals = np.asarray(signals, dtype=np.float32)
+    k, n_sig = signals.shape
+    n = n_sig if n is None else int(n)
+    _, n_ch, taps = filters.shape
+    n_fft = int(max(1024, 2 ** math.ceil(math.log2(4 * taps))))
+    block = n_fft - taps + 1
+    n_blocks = max(1, -(-n // block))
+    h_spec = sp_fft.rfft(np.asarray(filters, dtype=np.float32), n_fft, axis=-1)  # (K, C, F)
+    h_spec = np.ascontiguousarray(h_spec.transpose(2, 1, 0))  # (F, C, K)
+    out = np.zeros((n_ch, (n_blocks + 2) * block), dtype=np.float32)
+    padded = np.zeros((k, n_blocks * block), dtype=np.float32)
+    padded[:, : min(n, n_sig)] = signals[:, :n]
+    tail_len = n_fft - block  # < block because block ≥ taps
+    for b0 in range(0, n_blocks, _CHUNK_BLOCKS):
+        b1 = min(n_blocks, b0 + _CHUNK_BLOCKS)
+        nb = b1 - b0
+        seg = padded[:, b0 * block : b1 * block].reshape(k, nb, block)
+        spec = sp_fft.rfft(seg, n_fft, axis=-1)  # (K, B, F)
+        spec = spec.transpose(2, 0, 1)  # (F, K, B)
+        y_spec = np.matmul(h_spec, spec)  # (F, C, B)
+        y = sp_fft.irfft(y_spec.transpose(1, 2, 0), n_fft, axis=-1)  # (C, B, n_fft)
+        out[:, b0 * block : b1 * block] += y[:, :, :block].reshape(n_ch, nb * block)
+        over = np.zeros((n_ch, nb, block), dtype=np.float32)
+        over[:, :, :tail_len] = y[:, :, block:]
+        out[:, (b0 + 1) * block : (b1 + 1) * block] += over.reshape(n_ch, nb * block)
+    return out[:, :n]
+
+
+def render_room(
+    signals,
+    directions,
+    distances_m,
+    sr: int,
+    options: Any,
+    room: Room | None,
+    hrtf: HRTF | None = None,
+) -> np.ndarray:
+    """What ``room`` adds to the free-field render of the same sources: reflections and tail.
+
+    Parameters
+    ----------
+    signals, directions, distances_m, sr
+        As for :func:`see2sound.spatial.render.render_sources`: mono ``(n,)`` signals (gain applied,
+        *before* air absorption and propagation delay), per source a unit vector ``(3,)`` or ``(m, 3)``
+        at control points, and a distance or ``(m,)`` distances.
+    options : RenderOptions
+        Uses ``format``, ``panning_law``, ``min_distance_m`` and ``propagation_delay``.
+    room : Room or None
+        ``None`` returns zeros (free field).
+    hrtf : HRTF, optional
+        Needed for ``binaural``: the one the direct sound uses.
+
+    Returns
+    -------
+    ndarray, shape (channels, n)
+        float32, channels in the format's file order, the LFE row zero. Add it to the direct render.
+    """
+    fmt = get_format(options.format)
+    signals = [np.asarray(s) for s in signals]
+    if not signals:
+        raise See2SoundError("nothing to render: the scene has no source with audio")
+    n = int(signals[0].shape[-1])
+    out = np.zeros((fmt.n_channels, n), dtype=np.float32)
+    if room is None:
+        return out
+    if not isinstance(room, Room):
+        raise See2SoundError(f"room must be a Room (see parse_room), got {type(room).__name__}")
+    stacked = np.stack([s.astype(np.float32, copy=False).reshape(-1) for s in signals])
+    positions = [_mean_position(d, r) for d, r in zip(directions, distances_m, strict=True)]
+    min_distance = float(getattr(options, "min_distance_m", 0.25))
+    rows, firs = _reflection_firs(
+        positions, room, sr, fmt, getattr(options, "panning_law", "vbip"), hrtf, min_distance, 0.0
+    )
+    if getattr(options, "propagation_delay", False):  # reflections follow the delayed direct sound
+        shifts = [int(round(np.linalg.norm(p) / SPEED_OF_SOUND_M_S * sr)) for p in positions]
+        firs = np.pad(firs, ((0, 0), (0, 0), (0, max(shifts))))
+        for k, s in enumerate(shifts):
+            firs[k] = np.roll(firs[k], s, axis=-1)
+    if np.any(firs):
+        out[rows] += convolve_sum(stacked, firs, n)
+    if room.kind == "indoor":
+        tail = _tail_filters(room, sr, fmt, hrtf)
+        if getattr(options, "propagation_delay", False):
+            lead = int(round(np.mean([np.linalg.norm(p) for p in positions]) / SPEED_OF_SOUND_M_S * sr))
+            tail = np.pad(tail, ((0, 0), (lead, 0)))
+        out[rows] += convolve_sum(stacked.sum(axis=0, keepdims=True), tail[None], n)
+    return out
+
+
+__all__ = [
+    "ROOM_KINDS",
+    "Room",
+    "convolve_sum",
+    "parse_room",
+    "reflection_paths",
+    "render_room",
+    "room_response",
+]

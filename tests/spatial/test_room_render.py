@@ -1,0 +1,252 @@
+"""Rooms in a render: reflections at the image-source delays and directions, the tail's RT60, outdoors,
+the free field untouched, plausible direct-to-reverberant ratios, and every bad --room spec."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from see2sound.errors import See2SoundError
+from see2sound.spatial.hrtf import spherical_head_hrtf
+from see2sound.spatial.render import RenderOptions, render_sources
+from see2sound.spatial.reverb import (
+    Room,
+    convolve_sum,
+    parse_room,
+    reflection_paths,
+    render_room,
+    room_response,
+)
+from see2sound.spatial.room import image_sources, schroeder_rt60_s
+
+SR = 16000
+C = 343.0
+# width 5 (y), depth 7 (x), height 3 (z); listener 2 m from the back wall, 1.5 m from the right wall
+ROOM = Room("indoor", (5.0, 7.0, 3.0), "wood", listener_m=(2.0, 1.5, 1.2))
+SOURCE = np.array([3.0, 0.5, 0.3])  # listener frame: ahead, a little left and up
+
+
+def _impulse(n: int) -> np.ndarray:
+    x = np.zeros(n, dtype=np.float32)
+    x[0] = 1.0
+    return x
+
+
+def _opts(fmt: str, **kw) -> RenderOptions:
+    return RenderOptions(format=fmt, loudness_lufs=None, true_peak_dbtp=None, **kw)
+
+
+def _first_order_images():
+    src_room = np.array(ROOM.listener_m) + SOURCE
+    return image_sources(src_room, ROOM.listener_m, ROOM.size_xyz_m, "wood", max_order=1)
+
+
+def test_first_reflection_arrives_at_its_image_delay_from_its_direction_foa():
+    room = Room("indoor", ROOM.dimensions_m, "wood", ROOM.listener_m, max_order=1)
+    h = room_response(SOURCE, room, SR, "foa", tail=False)
+    images = _first_order_images()
+    direct = np.linalg.norm(SOURCE)
+    delays = np.rint((images.distances_m - direct) / C * SR).astype(int)
+    order = np.argsort(delays)
+    assert delays[order[0]] < delays[order[1]]  # the first reflection is isolated in time
+    onset = int(np.flatnonzero(np.abs(h).sum(axis=0) > 0)[0])
+    assert onset == delays[order[0]]
+    w, y, z, x = h[:, onset]
+    direction = np.array([x, y, z]) / w  # SN3D first order: (W, Y, Z, X) = a·(1, y, z, x)
+    np.testing.assert_allclose(direction, images.directions[order[0]], atol=1e-5)
+    expected_gain = images.gains[order[0]] / images.distances_m[order[0]]
+    assert w == pytest.approx(expected_gain, rel=1e-5)
+    # every first-order reflection: the right amplitude at the right delay
+    for i in range(6):
+        assert h[0, delays[i]] >= images.gains[i] / images.distances_m[i] - 1e-6  # (two may share a sample)
+
+
+def test_first_reflection_energy_vector_points_at_the_image_on_loudspeakers():
+    from see2sound.spatial.layouts import get_layout
+    from see2sound.spatial.panning import energy_vector
+
+    room = Room("indoor", ROOM.dimensions_m, "wood", ROOM.listener_m, max_order=1)
+    h = room_response(SOURCE, room, SR, "7.1", tail=False)
+    layout = get_layout("7.1")
+    images = _first_order_images()
+    direct = np.linalg.norm(SOURCE)
+    delays = np.rint((images.distances_m - direct) / C * SR).astype(int)
+    first = int(np.argmin(delays))
+    gains = h[list(layout.speaker_channels), delays[first]]
+    rE = energy_vector(gains, layout.vectors)
+    target = images.directions[first].copy()
+    target[2] = 0.0  # a flat layout pans the azimuth
+    target /= np.linalg.norm(target)
+    assert np.degrees(np.arccos(np.clip(rE @ target / np.linalg.norm(rE), -1, 1))) < 1.0
+    assert np.all(h[layout.lfe_index] == 0)  # the LFE gets no room
+
+
+def test_binaural_reflection_is_the_hrir_of_its_direction():
+    hrtf = spherical_head_hrtf(SR)
+    room = Room("indoor", ROOM.dimensions_m, "wood", ROOM.listener_m, max_order=1)
+    source = np.array([0.5, 0.0, 0.0])
+    h = room_response(source, room, SR, "binaural", hrtf=hrtf, tail=False)
+    dirs, amp, delay = reflection_paths(room, source)
+    left_wall = int(np.argmax(dirs[:, 1]))  # the reflection from the left wall comes from +y
+    assert dirs[left_wall, 1] > 0.99
+    start = int(np.floor(delay[left_wall] * SR))
+    others = np.abs((delay - delay[left_wall]) * SR) < hrtf.filter_length + 20
+    assert others.sum() == 1, "the left-wall reflection must be alone in its window"
+    window = h[:, start : start + hrtf.filter_length + 20]
+    expected = hrtf.impulse_response(dirs[left_wall], hrtf.filter_length + 20) * amp[left_wall]
+    shift = delay[left_wall] * SR - start  # fractional part: compare energies and ear balance
+    assert shift < 1.0
+    assert np.sum(window**2) == pytest.approx(np.sum(expected**2), rel=0.02)
+    assert np.sum(window[0] ** 2) > 2 * np.sum(window[1] ** 2)  # the left ear hears it louder
+
+
+@pytest.mark.parametrize("fmt", ["5.1", "binaural", "foa"])
+def test_tail_rt60_by_schroeder_integration_is_within_10_percent(fmt):
+    hrtf = spherical_head_hrtf(SR) if fmt == "binaural" else None
+    room = Room("indoor", (8.0, 10.0, 3.5), "plaster", listener_m=(3.0, 4.0, 1.2))
+    n = int(2.0 * room.rt60_s * SR)
+    y = render_room(
+        [_impulse(n)],
+        [SOURCE / np.linalg.norm(SOURCE)],
+        [np.linalg.norm(SOURCE)],
+        SR,
+        _opts(fmt),
+        room,
+        hrtf=hrtf,
+    )
+    assert schroeder_rt60_s(y, SR) == pytest.approx(room.rt60_s, rel=0.10)
+
+
+def test_tail_is_decorrelated_per_channel_and_ambisonic_energy_is_isotropic():
+    room = Room("indoor", (8.0, 10.0, 3.5), "plaster")
+    n = int(room.rt60_s * SR)
+    y = render_room([_impulse(n)], [np.array([1.0, 0, 0])], [9.0], SR, _opts("5.1"), room)
+    late = y[[0, 1, 2, 4, 5], int(0.05 * SR) :]
+    corr = np.corrcoef(late)
+    assert np.abs(corr[~np.eye(5, dtype=bool)]).max() < 0.1
+    foa = render_room([_impulse(n)], [np.array([1.0, 0, 0])], [9.0], SR, _opts("foa"), room)
+    energy = np.sum(foa[:, int(0.05 * SR) :] ** 2, axis=1)
+    assert energy[1:] / energy[0] == pytest.approx(np.full(3, 1 / 3), rel=0.15)  # SN3D: W = 3·X
+
+
+def test_outdoors_only_the_ground_reflection_and_no_tail():
+    room = parse_room("outdoor")
+    source = np.array([10.0, 0.0, 0.0])
+    h = room_response(source, room, SR, "5.1")
+    nonzero = np.flatnonzero(np.abs(h).sum(axis=0))
+    assert len(nonzero) == 1  # one reflection, one sample, nothing after it
+    ground_path = np.hypot(10.0, 2 * 1.6)
+    assert nonzero[0] == round((ground_path - 10.0) / C * SR)
+    assert np.sum(h**2) == pytest.approx((np.sqrt(1 - 0.6) / ground_path) ** 2, rel=1e-4)
+    dirs, _, _ = reflection_paths(room, source)
+    assert dirs[0, 2] < 0  # from below
+
+
+def test_room_none_leaves_the_free_field_render_unchanged():
+    rng = np.random.default_rng(1)
+    signals = [rng.standard_normal(4000).astype(np.float32) for _ in range(2)]
+    dirs, dists = [np.array([1.0, 0, 0]), np.array([0, 1.0, 0])], [2.0, 3.0]
+    room = parse_room("none", {"kind": "indoor", "dimensions_m": [5, 6, 3]})
+    assert room is None
+    free = render_sources(signals, dirs, dists, SR, _opts("5.1"))
+    added = render_room(signals, dirs, dists, SR, _opts("5.1"), room)
+    assert not np.any(added)
+    np.testing.assert_array_equal(free + added, free)
+    assert parse_room("auto", None) is None  # a scene without a room stays in the free field
+
+
+def test_direct_to_reverberant_ratio_follows_the_critical_distance():
+    room = Room("indoor", (6.0, 8.0, 3.0), "furnished", listener_m=(2.0, 3.0, 1.2))
+    rc = room.critical_distance_m
+    ratios = []
+    for r in (0.5 * rc, rc, 3.0):
+        h = room_response([r, 0.0, 0.0], room, SR, "5.1")
+        drr_db = 10 * np.log10((1.0 / r**2) / np.sum(h**2))
+        ratios.append(drr_db)
+        assert drr_db == pytest.approx(20 * np.log10(rc / r), abs=3.0)
+    assert ratios[0] > ratios[1] > ratios[2]
+
+
+def test_moving_source_reflections_come_from_its_mean_position():
+    n, hop = 4096, 128
+    m = n // hop + 1
+    rng = np.random.default_rng(2)
+    signal = rng.standard_normal(n).astype(np.float32)
+    path = np.linspace([2.0, 1.0, 0.0], [2.0, -1.0, 0.0], m)
+    dist = np.linalg.norm(path, axis=1)
+    moving = render_room([signal], [path / dist[:, None]], [dist], SR, _opts("foa", hop=hop), ROOM)
+    still = render_room([signal], [np.array([1.0, 0, 0])], [2.0], SR, _opts("foa", hop=hop), ROOM)
+    np.testing.assert_allclose(moving, still, atol=1e-6)
+
+
+def test_reflections_follow_the_propagation_delay():
+    signal = _impulse(4000)
+    room = Room("outdoor", None, "asphalt")
+    plain = render_room([signal], [np.array([1.0, 0, 0])], [3.43], SR, _opts("foa"), room)
+    delayed = render_room(
+        [signal], [np.array([1.0, 0, 0])], [3.43], SR, _opts("foa", propagation_delay=True), room
+    )
+    shift = int(np.argmax(np.abs(delayed[0]))) - int(np.argmax(np.abs(plain[0])))
+    assert shift == round(3.43 / C * SR)
+
+
+def test_source_beyond_the_walls_never_precedes_or_outweighs_its_direct_sound():
+    room = parse_room("3x3x3")
+    _, amp, delay = reflection_paths(room, np.array([20.0, 5.0, 0.0]))
+    assert np.all(delay >= 0) and np.all(amp < 1 / np.hypot(20.0, 5.0))
+
+
+def test_same_seed_same_tail_and_another_seed_another():
+    a = room_response(SOURCE, parse_room("5x6x3", seed=3), SR, "5.1")
+    np.testing.assert_array_equal(a, room_response(SOURCE, parse_room("5x6x3", seed=3), SR, "5.1"))
+    assert not np.array_equal(a, room_response(SOURCE, parse_room("5x6x3", seed=4), SR, "5.1"))
+
+
+def test_convolve_sum_matches_direct_convolution():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 5000))
+    h = rng.standard_normal((3, 2, 300))
+    y = convolve_sum(x, h)
+    ref = np.stack([sum(np.convolve(x[k], h[k, c])[:5000] for k in range(3)) for c in range(2)])
+    np.testing.assert_allclose(y, ref, atol=1e-3)
+
+
+def test_parse_room_specs_and_scene_rooms():
+    scene_room = {
+        "kind": "indoor",
+        "dimensions_m": [4.0, 5.0, 2.5],
+        "material": "carpet",
+        "listener_m": [1.0, 2.0, 1.2],
+        "confidence": 0.8,
+    }
+    room = parse_room("auto", scene_room)
+    assert room.dimensions_m == (4.0, 5.0, 2.5) and room.material == "carpet"
+    assert room.to_dict() == scene_room
+    assert parse_room("indoor", scene_room) == room
+    assert parse_room("outdoor", scene_room).kind == "outdoor"
+    assert parse_room("indoor", {"kind": "outdoor"}).dimensions_m == (5.0, 6.0, 2.8)
+    sized = parse_room("6x4.5x3", scene_room)
+    assert sized.dimensions_m == (6.0, 4.5, 3.0) and sized.material == "carpet"
+    assert parse_room("6×4.5×3:tile").material == "tile"
+    assert Room.from_dict(Room("outdoor", None, "water").to_dict()).material == "water"
+
+
+@pytest.mark.parametrize(
+    "spec, scene_room, message",
+    [
+        ("kitchen", None, "--room: expected"),
+        ("5x4", None, "--room: expected"),
+        ("5x4x0", None, "0.5 to 1000"),
+        ("5x4x3:velvet", None, "unknown material"),
+        ("5x..x3", None, "--room: expected"),
+        ("auto", {"kind": "cave"}, "scene room: room kind"),
+        ("auto", {"kind": "indoor", "dimensions_m": [5, 4]}, "scene room: room dimensions_m"),
+        ("auto", {"kind": "indoor", "dimensions_m": [5, 4, 3], "listener_m": [9, 1, 1]}, "outside the room"),
+        ("auto", {"kind": "indoor", "material": 1.5}, "absorption"),
+        ("auto", [1, 2], "must be an object"),
+    ],
+)
+def test_bad_room_is_one_line_error(spec, scene_room, message):
+    with pytest.raises(See2SoundError, match=message) as info:
+        parse_room(spec, scene_room)
+    assert "\n" not in str(info.value)
