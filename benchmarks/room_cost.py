@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from see2sound.spatial.hrtf import spherical_head_hrtf
-from see2sound.spatial.render import RenderOptions, render_sources
+from see2sound.spatial.render import RenderOptions, finish_loudness, render_sources
 from see2sound.spatial.reverb import Room, render_room
 
 SR = 48000
@@ -67,16 +67,33 @@ def main() -> None:
         f"{K} sources (8 moving), {args.seconds:g} s at {SR} Hz; room {room.dimensions_m} m, "
         f"RT60 {room.rt60_s:.2f} s; median of {args.repeats}"
     )
-    print(f"{'format':10s} {'room none':>10s} {'room':>10s} {'ratio':>7s}")
+    print(
+        f"{'format':9s} {'none':>7s} {'room':>7s} {'ratio':>6s}   "
+        f"with loudness + true-peak: {'none':>7s} {'room':>7s} {'ratio':>6s}"
+    )
     hrtf = spherical_head_hrtf(SR)
     for fmt in ("5.1", "binaural", "foa"):
-        options = RenderOptions(format=fmt, loudness_lufs=None, hop=HOP)
+        options = RenderOptions(format=fmt, hop=HOP)
+        raw = RenderOptions(format=fmt, loudness_lufs=None, hop=HOP)
         h = hrtf if fmt == "binaural" else None
-        free = median_time(lambda: render_sources(signals, dirs, dists, SR, options, hrtf=h), args.repeats)
-        extra = median_time(
-            lambda: render_room(signals, dirs, dists, SR, options, room, hrtf=h), args.repeats
+
+        def free(raw=raw, h=h):
+            return render_sources(signals, dirs, dists, SR, raw, hrtf=h)
+
+        def with_room(raw=raw, h=h):
+            return render_room(signals, dirs, dists, SR, raw, room, hrtf=h)
+
+        t_free = median_time(free, args.repeats)
+        t_room = median_time(with_room, args.repeats)
+        y = free()
+        t_finish = median_time(
+            lambda y=y, options=options: finish_loudness(y, SR, options.format, options), 1
         )
-        print(f"{fmt:10s} {free:9.2f}s {free + extra:9.2f}s {(free + extra) / free:6.2f}x")
+        full_none, full_room = t_free + t_finish, t_free + t_room + t_finish
+        print(
+            f"{fmt:9s} {t_free:6.2f}s {t_free + t_room:6.2f}s {(t_free + t_room) / t_free:5.2f}x   "
+            f"{'':26s}{full_none:6.2f}s {full_room:6.2f}s {full_room / full_none:5.2f}x"
+        )
     if args.pyroomacoustics:
         import pyroomacoustics as pra
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from see2sound.cli import main as cli_main
-
 # The offline assets fetched by `make test` (`see2sound models fetch all`) live in the user's cache;
 # remember it before tests redirect SEE2SOUND_CACHE.
 from see2sound.cache import cache_root
+from see2sound.cli import main as cli_main
 
 REAL_CACHE = cache_root()
 

@@ -12,11 +12,24 @@ GOOD = {
     "duration": 8.0,
     "media": {"path": "beach.jpg", "width": 1024, "height": 768, "projection": "perspective", "hfov": 65.0},
     "sources": [
-        {"id": "s0", "label": "ocean waves", "prompt": "gentle waves", "audio": "stems/s0.wav", "gain_db": 0.0,
-         "position": {"azimuth": 20.0, "elevation": -5.0, "distance": 12.0}, "bbox": [120, 300, 560, 700]},
-        {"id": "s1", "label": "car", "audio": None,
-         "trajectory": [{"t": 0.0, "azimuth": 60.0, "elevation": 0.0, "distance": 8.0},
-                        {"t": 4.0, "azimuth": -60.0, "elevation": 0.0, "distance": 8.0}]},
+        {
+            "id": "s0",
+            "label": "ocean waves",
+            "prompt": "gentle waves",
+            "audio": "stems/s0.wav",
+            "gain_db": 0.0,
+            "position": {"azimuth": 20.0, "elevation": -5.0, "distance": 12.0},
+            "bbox": [120, 300, 560, 700],
+        },
+        {
+            "id": "s1",
+            "label": "car",
+            "audio": None,
+            "trajectory": [
+                {"t": 0.0, "azimuth": 60.0, "elevation": 0.0, "distance": 8.0},
+                {"t": 4.0, "azimuth": -60.0, "elevation": 0.0, "distance": 8.0},
+            ],
+        },
     ],
 }
 
@@ -55,16 +68,26 @@ def test_trajectory_interpolates_on_the_sphere_and_holds_at_the_ends():
         ({"duration": -2}, "duration: must be greater than 0"),
         ({"version": 2}, "version: unsupported version 2"),
         ({"sample_rate": 100}, "sample_rate"),
-        ({"sources": [{"id": "x", "position": {"azimuth": float("nan")}}]}, "sources[0] (id 'x'): position.azimuth"),
-        ({"sources": [{"id": "x", "position": {"azimuth": 0, "distance": float("inf")}}]}, "position.distance"),
+        (
+            {"sources": [{"id": "x", "position": {"azimuth": float("nan")}}]},
+            "sources[0] (id 'x'): position.azimuth",
+        ),
+        (
+            {"sources": [{"id": "x", "position": {"azimuth": 0, "distance": float("inf")}}]},
+            "position.distance",
+        ),
         ({"sources": [{"id": "x", "position": {"azimuth": 0, "distance": 0}}]}, "position.distance"),
         ({"sources": [{"id": "x"}]}, "sources[0] (id 'x'): needs exactly one of 'position' or 'trajectory'"),
         ({"sources": [{"id": "x", "position": {"elevation": 0}}]}, "position.azimuth: is missing"),
-        ({"sources": [{"id": "x", "trajectory": [{"t": 1, "azimuth": 0}, {"t": 0.5, "azimuth": 0}]}]},
-         "trajectory[1].t: times must increase"),
+        (
+            {"sources": [{"id": "x", "trajectory": [{"t": 1, "azimuth": 0}, {"t": 0.5, "azimuth": 0}]}]},
+            "trajectory[1].t: times must increase",
+        ),
         ({"sources": [{"id": "x", "trajectory": []}]}, "trajectory"),
-        ({"sources": [{"id": "x", "position": {"azimuth": 0}}, {"id": "x", "position": {"azimuth": 1}}]},
-         "duplicate id"),
+        (
+            {"sources": [{"id": "x", "position": {"azimuth": 0}}, {"id": "x", "position": {"azimuth": 1}}]},
+            "duplicate id",
+        ),
     ],
 )
 def test_bad_scene_gives_one_line_naming_the_field(patch, message):

@@ -9,9 +9,24 @@ from dataclasses import dataclass
 
 # dwChannelMask bits (Microsoft KSAUDIO speaker positions); WAVEX orders channels by bit.
 SPEAKER_BITS = {
-    "FL": 0x1, "FR": 0x2, "FC": 0x4, "LFE": 0x8, "BL": 0x10, "BR": 0x20, "FLC": 0x40, "FRC": 0x80,
-    "BC": 0x100, "SL": 0x200, "SR": 0x400, "TC": 0x800, "TFL": 0x1000, "TFC": 0x2000, "TFR": 0x4000,
-    "TBL": 0x8000, "TBC": 0x10000, "TBR": 0x20000,
+    "FL": 0x1,
+    "FR": 0x2,
+    "FC": 0x4,
+    "LFE": 0x8,
+    "BL": 0x10,
+    "BR": 0x20,
+    "FLC": 0x40,
+    "FRC": 0x80,
+    "BC": 0x100,
+    "SL": 0x200,
+    "SR": 0x400,
+    "TC": 0x800,
+    "TFL": 0x1000,
+    "TFC": 0x2000,
+    "TFR": 0x4000,
+    "TBL": 0x8000,
+    "TBC": 0x10000,
+    "TBR": 0x20000,
 }
 
 
@@ -88,6 +103,4 @@ def get_format(name: str) -> Format:
     try:
         return FORMATS[name]
     except KeyError:
-        raise See2SoundError(
-            f"unknown format {name!r}; choose one of {', '.join(FORMAT_NAMES)}"
-        ) from None
+        raise See2SoundError(f"unknown format {name!r}; choose one of {', '.join(FORMAT_NAMES)}") from None

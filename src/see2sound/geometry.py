@@ -9,7 +9,7 @@ import numpy as np
 
 
 def direction_to_vector(azimuth_deg, elevation_deg) -> np.ndarray:
-    """Unit vectors ``(..., 3)`` for azimuth/elevation in degrees (+90° azimuth = left, +90° elevation = up)."""
+    """Unit vectors ``(..., 3)`` for azimuth/elevation in degrees (+90° azimuth = left, +90° = up)."""
     az = np.radians(np.asarray(azimuth_deg, dtype=float))
     el = np.radians(np.asarray(elevation_deg, dtype=float))
     return np.stack([np.cos(el) * np.cos(az), np.cos(el) * np.sin(az), np.sin(el)], axis=-1)
@@ -40,7 +40,7 @@ def wrap_azimuth_deg(azimuth_deg):
 
 
 def slerp(u0: np.ndarray, u1: np.ndarray, fraction) -> np.ndarray:
-    """Spherical linear interpolation between unit vectors ``u0`` and ``u1`` (``(3,)``) at ``fraction`` ``(n,)``.
+    """Spherical linear interpolation between unit vectors ``u0`` and ``u1`` at ``fraction`` ``(n,)``.
 
     Antipodal endpoints have no unique great circle; the path then passes through a direction
     perpendicular to both, chosen deterministically (towards +z, else +y).

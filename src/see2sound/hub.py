@@ -85,7 +85,7 @@ def model_unavailable_reason(packages: tuple[str, ...], ref: str, env_var: str) 
         return f"{ref}: no saved model in that folder (config.json or model_index.json)"
     return (
         f"weights of {ref} are not in the local Hugging Face cache "
-        f"(download them once, e.g. `huggingface-cli download {ref}`, or set {env_var} to a local folder)"
+        f"(download them once, e.g. `hf download {ref}`, or set {env_var} to a local folder)"
     )
 
 

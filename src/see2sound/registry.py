@@ -69,7 +69,10 @@ class Registry:
                 obj = ep.load()
             except Exception as exc:  # report, don't crash
                 self._backends[ep.name] = Backend(
-                    ep.name, self.stage, lambda **_: None, f"plugin {ep.value}",
+                    ep.name,
+                    self.stage,
+                    lambda **_: None,
+                    f"plugin {ep.value}",
                     check=lambda exc=exc: f"plugin failed to load: {exc}",
                 )
                 continue

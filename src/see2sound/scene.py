@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import SceneError
 from .fileio import atomic_output
@@ -112,7 +120,9 @@ class Source(BaseModel):
             times = [k.t for k in self.trajectory]
             for i in range(1, len(times)):
                 if times[i] <= times[i - 1]:
-                    raise ValueError(f"trajectory[{i}].t: times must increase ({times[i]} after {times[i - 1]})")
+                    raise ValueError(
+                        f"trajectory[{i}].t: times must increase ({times[i]} after {times[i - 1]})"
+                    )
         return self
 
     @property
@@ -303,7 +313,9 @@ def load_scene(path: str | os.PathLike) -> Scene:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SceneError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        raise SceneError(
+            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
     if not isinstance(data, dict):
         raise SceneError(f"{path}: expected a JSON object at the top level")
     return Scene.from_dict(data, name=str(path), base_dir=path.parent)

@@ -255,3 +255,12 @@ def test_sofa_file_of_another_convention_is_refused(cli, tmp_path):
     for sofa in (bogus, text, tmp_path / "missing.sofa"):
         folder, before, out = _bad(cli, tmp_path, ["--format", "binaural", "--hrtf", str(sofa)], sofa.name)
         assert not out.exists() and _only_the_scene_files_remain(folder, before)
+
+
+def test_bundled_example_scene_renders(cli, tmp_path):
+    scene = Path(__file__).resolve().parents[2] / "examples" / "scene" / "scene.json"
+    out = tmp_path / "example.wav"
+    code, stdout, err = cli("render", scene, "-o", out, "--format", "7.1.4", "--quiet")
+    assert code == 0, err
+    assert ffmpeg_layout(out) == ("7.1.4", 12)
+    assert sf.info(out).duration == pytest.approx(6.0)

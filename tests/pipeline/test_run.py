@@ -43,8 +43,19 @@ def test_object_left_of_centre_is_heard_left_in_5_1(tmp_path, cli):
     width, height = 640, 480
     u = 170.0  # well left of centre
     draw_scene(width, height, u).save(tmp_path / "ball.png")
-    code, out, err = cli("run", tmp_path / "ball.png", "-o", tmp_path / "out", "--format", "5.1",
-                         "--sources", "1", "--duration", "4", "--quiet")
+    code, out, err = cli(
+        "run",
+        tmp_path / "ball.png",
+        "-o",
+        tmp_path / "out",
+        "--format",
+        "5.1",
+        "--sources",
+        "1",
+        "--duration",
+        "4",
+        "--quiet",
+    )
     assert code == 0, err
     y, sr = sf.read(tmp_path / "out" / "ball.5.1.wav", always_2d=True)
     assert sr == 48000 and y.shape == (4 * 48000, 6)
@@ -78,15 +89,16 @@ def video_packets(path: Path) -> list[bytes]:
 
 def test_object_moving_left_to_right_is_heard_moving(tmp_path, cli):
     times, truth = make_moving_video(tmp_path / "move.mp4")
-    code, out, err = cli("run", tmp_path / "move.mp4", "-o", tmp_path / "out", "--format", "5.1",
-                         "--sources", "1", "--quiet")
+    code, out, err = cli(
+        "run", tmp_path / "move.mp4", "-o", tmp_path / "out", "--format", "5.1", "--sources", "1", "--quiet"
+    )
     assert code == 0, err
     y, sr = sf.read(tmp_path / "out" / "move.5.1.wav", always_2d=True)
     assert abs(y.shape[0] / sr - 4.0) <= 1024 / sr  # as long as the video, within one audio frame
     hop = sr // 2
     centres, measured = [], []
     for start in range(0, y.shape[0] - hop + 1, hop):
-        measured.append(energy_vector_azimuth(y[start:start + hop].T))
+        measured.append(energy_vector_azimuth(y[start : start + hop].T))
         centres.append((start + hop / 2) / sr)
     expected = np.interp(centres, times, truth)
     assert measured[0] > 10 and measured[-1] < -10  # starts left, ends right
@@ -101,8 +113,17 @@ def test_gif_with_uneven_delays_loops_to_whole_loops(tmp_path, cli):
     delays_ms = [100, 300, 50, 200, 250]  # one loop = 0.9 s
     frames = [draw_scene(160, 120, x) for x in (30, 60, 90, 120, 140)]
     frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:], duration=delays_ms, loop=0)
-    code, out, err = cli("run", tmp_path / "anim.gif", "-o", tmp_path / "out", "--format", "stereo",
-                         "--sources", "1", "--quiet")
+    code, out, err = cli(
+        "run",
+        tmp_path / "anim.gif",
+        "-o",
+        tmp_path / "out",
+        "--format",
+        "stereo",
+        "--sources",
+        "1",
+        "--quiet",
+    )
     assert code == 0, err
     loop_s = sum(delays_ms) / 1000
     expected = loop_s * round(10.0 / loop_s)  # whole loops nearest the 10 s default
@@ -110,8 +131,19 @@ def test_gif_with_uneven_delays_loops_to_whole_loops(tmp_path, cli):
     assert abs(info.frames / info.samplerate - expected) < 1e-3
     with av.open(str(tmp_path / "out" / "anim.mp4")) as container:
         assert abs(container.duration / 1e6 - expected) < 0.1
-    code, out, err = cli("run", tmp_path / "anim.gif", "-o", tmp_path / "out2", "--format", "stereo",
-                         "--sources", "1", "--duration", "2.5", "--quiet")
+    code, out, err = cli(
+        "run",
+        tmp_path / "anim.gif",
+        "-o",
+        tmp_path / "out2",
+        "--format",
+        "stereo",
+        "--sources",
+        "1",
+        "--duration",
+        "2.5",
+        "--quiet",
+    )
     assert code == 0, err
     info = sf.info(str(tmp_path / "out2" / "anim.stereo.wav"))
     assert info.frames == int(2.5 * info.samplerate)
@@ -119,8 +151,19 @@ def test_gif_with_uneven_delays_loops_to_whole_loops(tmp_path, cli):
 
 def test_rerun_with_other_render_options_reuses_scene_and_stems(tmp_path, cli, monkeypatch):
     draw_scene(320, 240, 100).save(tmp_path / "pic.png")
-    code, _, err = cli("run", tmp_path / "pic.png", "-o", tmp_path / "out", "--format", "5.1", "--quiet",
-                       "--sources", "2", "--duration", "2")
+    code, _, err = cli(
+        "run",
+        tmp_path / "pic.png",
+        "-o",
+        tmp_path / "out",
+        "--format",
+        "5.1",
+        "--quiet",
+        "--sources",
+        "2",
+        "--duration",
+        "2",
+    )
     assert code == 0, err
     stems = sorted((tmp_path / "out" / "stems").glob("*.wav"))
     before = {p: p.stat().st_mtime_ns for p in stems}
@@ -131,8 +174,19 @@ def test_rerun_with_other_render_options_reuses_scene_and_stems(tmp_path, cli, m
         raise AssertionError("the scene should have been reused")
 
     monkeypatch.setattr(analyze_module, "analyze", refuse)
-    code, out, err = cli("run", tmp_path / "pic.png", "-o", tmp_path / "out", "--format", "foa", "--quiet",
-                         "--sources", "2", "--duration", "2")
+    code, out, err = cli(
+        "run",
+        tmp_path / "pic.png",
+        "-o",
+        tmp_path / "out",
+        "--format",
+        "foa",
+        "--quiet",
+        "--sources",
+        "2",
+        "--duration",
+        "2",
+    )
     assert code == 0, err
     assert (tmp_path / "out" / "pic.foa.wav").exists()
     assert {p: p.stat().st_mtime_ns for p in stems} == before
@@ -140,8 +194,19 @@ def test_rerun_with_other_render_options_reuses_scene_and_stems(tmp_path, cli, m
 
 def test_output_exists_needs_overwrite(tmp_path, cli):
     draw_scene(320, 240, 100).save(tmp_path / "pic.png")
-    args = ("run", tmp_path / "pic.png", "-o", tmp_path / "out", "--format", "stereo", "--quiet",
-            "--sources", "1", "--duration", "1")
+    args = (
+        "run",
+        tmp_path / "pic.png",
+        "-o",
+        tmp_path / "out",
+        "--format",
+        "stereo",
+        "--quiet",
+        "--sources",
+        "1",
+        "--duration",
+        "1",
+    )
     assert cli(*args)[0] == 0
     code, out, err = cli(*args)
     assert code != 0 and "already exists" in err and "--overwrite" in err
@@ -179,13 +244,24 @@ def test_bad_input_one_line_error_and_no_output_folder(tmp_path, cli, content, n
 def test_config_file_sets_defaults_and_the_command_line_wins(tmp_path, cli):
     draw_scene(320, 240, 100).save(tmp_path / "pic.png")
     (tmp_path / "cfg.toml").write_text('format = ["stereo", "foa"]\nsources = 1\nduration = 1.5\n')
-    code, out, err = cli("run", tmp_path / "pic.png", "-o", tmp_path / "out", "--config", tmp_path / "cfg.toml",
-                         "--duration", "1", "--quiet")
+    code, out, err = cli(
+        "run",
+        tmp_path / "pic.png",
+        "-o",
+        tmp_path / "out",
+        "--config",
+        tmp_path / "cfg.toml",
+        "--duration",
+        "1",
+        "--quiet",
+    )
     assert code == 0, err
     assert sf.info(str(tmp_path / "out" / "pic.foa.wav")).channels == 4
     assert sf.info(str(tmp_path / "out" / "pic.stereo.wav")).duration == pytest.approx(1.0)
     (tmp_path / "bad.toml").write_text("colour = 'red'\n")
-    code, out, err = cli("run", tmp_path / "pic.png", "-o", tmp_path / "o2", "--config", tmp_path / "bad.toml")
+    code, out, err = cli(
+        "run", tmp_path / "pic.png", "-o", tmp_path / "o2", "--config", tmp_path / "bad.toml"
+    )
     assert code != 0 and "unknown setting 'colour'" in err
 
 
@@ -193,7 +269,9 @@ def test_python_api_matches_cli(tmp_path):
     import see2sound
 
     draw_scene(320, 240, 250).save(tmp_path / "pic.png")
-    result = see2sound.run(tmp_path / "pic.png", tmp_path / "out", formats=["binaural"], sources=1, duration=1.0)
+    result = see2sound.run(
+        tmp_path / "pic.png", tmp_path / "out", formats=["binaural"], sources=1, duration=1.0
+    )
     assert set(result.audio) == {"binaural"}
     y, sr = sf.read(result.audio["binaural"])
     assert y.shape == (48000, 2)

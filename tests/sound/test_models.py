@@ -46,8 +46,13 @@ def t5_tokenizer(max_length: int):
 
 
 def build_audioldm2(folder) -> str:
-    from diffusers import AudioLDM2Pipeline, AudioLDM2ProjectionModel, AudioLDM2UNet2DConditionModel, AutoencoderKL
-    from diffusers import DDIMScheduler
+    from diffusers import (
+        AudioLDM2Pipeline,
+        AudioLDM2ProjectionModel,
+        AudioLDM2UNet2DConditionModel,
+        AutoencoderKL,
+        DDIMScheduler,
+    )
     from tokenizers.pre_tokenizers import ByteLevel
     from transformers import (
         ClapConfig,
@@ -70,13 +75,28 @@ def build_audioldm2(folder) -> str:
     text_encoder = ClapModel(
         ClapConfig(
             text_config=dict(
-                vocab_size=len(vocab), hidden_size=16, intermediate_size=37, num_hidden_layers=2,
-                num_attention_heads=2, max_position_embeddings=40, bos_token_id=0, pad_token_id=1, eos_token_id=2,
+                vocab_size=len(vocab),
+                hidden_size=16,
+                intermediate_size=37,
+                num_hidden_layers=2,
+                num_attention_heads=2,
+                max_position_embeddings=40,
+                bos_token_id=0,
+                pad_token_id=1,
+                eos_token_id=2,
                 projection_dim=16,
             ),
             audio_config=dict(
-                spec_size=64, window_size=4, num_mel_bins=64, depths=[2, 2], hidden_size=192, patch_size=2,
-                patch_stride=2, patch_embed_input_channels=4, projection_dim=16, num_attention_heads=[2, 2],
+                spec_size=64,
+                window_size=4,
+                num_mel_bins=64,
+                depths=[2, 2],
+                hidden_size=192,
+                patch_size=2,
+                patch_stride=2,
+                patch_embed_input_channels=4,
+                projection_dim=16,
+                num_attention_heads=[2, 2],
             ),
             projection_dim=16,
         )
@@ -88,32 +108,59 @@ def build_audioldm2(folder) -> str:
         T5Config(vocab_size=len(tokenizer_2), d_model=32, d_ff=37, d_kv=8, num_heads=2, num_layers=2)
     )
     language_model = GPT2LMHeadModel(
-        GPT2Config(n_embd=16, n_head=2, n_layer=2, vocab_size=100, n_positions=99, bos_token_id=0, eos_token_id=1)
+        GPT2Config(
+            n_embd=16, n_head=2, n_layer=2, vocab_size=100, n_positions=99, bos_token_id=0, eos_token_id=1
+        )
     )
     language_model.config.max_new_tokens = 8
-    projection_model = AudioLDM2ProjectionModel(text_encoder_dim=16, text_encoder_1_dim=32, langauge_model_dim=16)
+    projection_model = AudioLDM2ProjectionModel(
+        text_encoder_dim=16, text_encoder_1_dim=32, langauge_model_dim=16
+    )
     unet = AudioLDM2UNet2DConditionModel(
-        block_out_channels=(32, 64), layers_per_block=1, in_channels=4, out_channels=4,
-        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
-        cross_attention_dim=([None, 16, 32], [None, 16, 32]), norm_num_groups=8, sample_size=16,
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=([None, 16, 32], [None, 16, 32]),
+        norm_num_groups=8,
+        sample_size=16,
     )
     vae = AutoencoderKL(
-        block_out_channels=[16, 32], in_channels=1, out_channels=1, latent_channels=4, norm_num_groups=8,
+        block_out_channels=[16, 32],
+        in_channels=1,
+        out_channels=1,
+        latent_channels=4,
+        norm_num_groups=8,
         layers_per_block=1,
         down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
         up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"],
     )
     vocoder = SpeechT5HifiGan(
         SpeechT5HifiGanConfig(
-            model_in_dim=16, sampling_rate=16000, upsample_initial_channel=32, upsample_rates=[8, 5, 4],
-            upsample_kernel_sizes=[16, 10, 8], resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1, 3]],
+            model_in_dim=16,
+            sampling_rate=16000,
+            upsample_initial_channel=32,
+            upsample_rates=[8, 5, 4],
+            upsample_kernel_sizes=[16, 10, 8],
+            resblock_kernel_sizes=[3],
+            resblock_dilation_sizes=[[1, 3]],
             normalize_before=False,
         )
     )
     pipe = AudioLDM2Pipeline(
-        vae=vae, text_encoder=text_encoder, text_encoder_2=text_encoder_2, projection_model=projection_model,
-        language_model=language_model, tokenizer=tokenizer, tokenizer_2=tokenizer_2,
-        feature_extractor=feature_extractor, unet=unet, scheduler=DDIMScheduler(), vocoder=vocoder,
+        vae=vae,
+        text_encoder=text_encoder,
+        text_encoder_2=text_encoder_2,
+        projection_model=projection_model,
+        language_model=language_model,
+        tokenizer=tokenizer,
+        tokenizer_2=tokenizer_2,
+        feature_extractor=feature_extractor,
+        unet=unet,
+        scheduler=DDIMScheduler(),
+        vocoder=vocoder,
     )
     pipe.save_pretrained(folder)
     return str(folder)
@@ -133,8 +180,13 @@ def build_stable_audio(folder, scheduler_class: str | None = None) -> str:
     tokenizer = t5_tokenizer(16)
     pipe = StableAudioPipeline(
         vae=AutoencoderOobleck(
-            encoder_hidden_size=8, downsampling_ratios=[2, 4, 4, 8, 8], channel_multiples=[1, 2, 2, 2, 2],
-            decoder_channels=8, decoder_input_channels=4, audio_channels=2, sampling_rate=44100,
+            encoder_hidden_size=8,
+            downsampling_ratios=[2, 4, 4, 8, 8],
+            channel_multiples=[1, 2, 2, 2, 2],
+            decoder_channels=8,
+            decoder_input_channels=4,
+            audio_channels=2,
+            sampling_rate=44100,
         ),
         text_encoder=T5EncoderModel(
             T5Config(vocab_size=len(tokenizer), d_model=32, d_ff=64, d_kv=8, num_heads=4, num_layers=2)
@@ -144,9 +196,17 @@ def build_stable_audio(folder, scheduler_class: str | None = None) -> str:
         ),
         tokenizer=tokenizer,
         transformer=StableAudioDiTModel(
-            sample_size=32, in_channels=4, out_channels=4, num_layers=2, attention_head_dim=8,
-            num_attention_heads=2, num_key_value_attention_heads=1, cross_attention_dim=32, time_proj_dim=8,
-            global_states_input_dim=64, cross_attention_input_dim=32,
+            sample_size=32,
+            in_channels=4,
+            out_channels=4,
+            num_layers=2,
+            attention_head_dim=8,
+            num_attention_heads=2,
+            num_key_value_attention_heads=1,
+            cross_attention_dim=32,
+            time_proj_dim=8,
+            global_states_input_dim=64,
+            cross_attention_input_dim=32,
         ),
         scheduler=EDMDPMSolverMultistepScheduler(
             solver_order=2, prediction_type="v_prediction", sigma_data=1.0, sigma_schedule="exponential"
@@ -186,9 +246,16 @@ def stable_audio(tiny) -> StableAudioSound:
 
 def test_prompt_joins_label_and_user_words_and_avoids_speech_and_music():
     assert describe("rain") == "the sound of rain, realistic field recording"
-    assert describe("car engine", "an old truck idling") == "car engine, an old truck idling, realistic field recording"
-    assert "speech" in negative_prompt(describe("waterfall")) and "music" in negative_prompt(describe("waterfall"))
-    assert "speech" not in negative_prompt(describe("crowd")) and "music" in negative_prompt(describe("crowd"))
+    assert (
+        describe("car engine", "an old truck idling")
+        == "car engine, an old truck idling, realistic field recording"
+    )
+    assert "speech" in negative_prompt(describe("waterfall")) and "music" in negative_prompt(
+        describe("waterfall")
+    )
+    assert "speech" not in negative_prompt(describe("crowd")) and "music" in negative_prompt(
+        describe("crowd")
+    )
     assert "music" not in negative_prompt(describe("piano"))
 
 
@@ -318,11 +385,23 @@ def test_sonify_command_with_a_model_backend(cli, tmp_path, monkeypatch, tiny):
     monkeypatch.setenv("SEE2SOUND_DEVICE", "cpu")
     monkeypatch.setenv("SEE2SOUND_SOUND_STEPS", "2")
     scene = {
-        "version": 1, "sample_rate": 16000, "duration": 2.0,
+        "version": 1,
+        "sample_rate": 16000,
+        "duration": 2.0,
         "sources": [
-            {"id": "s0", "label": "rain", "audio": None, "position": {"azimuth": 0, "elevation": 0, "distance": 2}},
-            {"id": "s1", "label": "dog barking", "prompt": "a small dog", "audio": None,
-             "position": {"azimuth": 30, "elevation": 0, "distance": 4}},
+            {
+                "id": "s0",
+                "label": "rain",
+                "audio": None,
+                "position": {"azimuth": 0, "elevation": 0, "distance": 2},
+            },
+            {
+                "id": "s1",
+                "label": "dog barking",
+                "prompt": "a small dog",
+                "audio": None,
+                "position": {"azimuth": 30, "elevation": 0, "distance": 4},
+            },
         ],
     }
     path = tmp_path / "scene.json"

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from see2sound.assets import sounds
+from see2sound.assets import packages, sounds
 from see2sound.errors import See2SoundError
 from see2sound.sound.opensfx import build_cat
 from see2sound.sound.starter import load_manifest, starter_library_dir
@@ -291,7 +291,7 @@ def test_a_deb_without_opensfx_is_reported(clients, cli, tmp_path):
 
 def test_not_a_deb(tmp_path):
     with pytest.raises(See2SoundError, match="not a Debian package"):
-        sounds.read_ar(b"garbage", "x.deb")
+        packages.read_ar(b"garbage", "x.deb")
 
 
 def test_a_wheel_without_the_cc0_statement_is_not_imported(tmp_path):

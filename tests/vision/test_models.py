@@ -8,6 +8,7 @@ Nothing downloads (HF_HUB_OFFLINE=1).
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -22,7 +23,7 @@ import torch  # noqa: E402  (the models extra is part of this project's test env
 torch.set_num_threads(1)
 
 from see2sound.errors import BackendError  # noqa: E402
-from see2sound.vision.backends import DEPTH, DETECTORS, LABELS, REGIONS  # noqa: E402
+from see2sound.vision.backends import DEPTH, LABELS, REGIONS  # noqa: E402
 from see2sound.vision.models.clip import SOUND_VOCABULARY, ClipLabels, create_clip  # noqa: E402
 from see2sound.vision.models.depth_anything import (  # noqa: E402
     DepthAnythingDepth,
@@ -51,8 +52,16 @@ def build_sam(folder) -> str:
     torch.manual_seed(0)
     config = SamConfig(
         vision_config=dict(
-            hidden_size=32, output_channels=32, num_hidden_layers=2, num_attention_heads=4, image_size=64,
-            patch_size=4, window_size=4, global_attn_indexes=[1], num_pos_feats=16, mlp_dim=64,
+            hidden_size=32,
+            output_channels=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            image_size=64,
+            patch_size=4,
+            window_size=4,
+            global_attn_indexes=[1],
+            num_pos_feats=16,
+            mlp_dim=64,
         ),
         prompt_encoder_config=dict(hidden_size=32, image_size=64, patch_size=4, mask_input_channels=4),
         mask_decoder_config=dict(
@@ -62,8 +71,10 @@ def build_sam(folder) -> str:
     SamModel(config).save_pretrained(folder)
     SamProcessor(
         image_processor=SamImageProcessor(
-            size={"longest_edge": 64}, pad_size={"height": 64, "width": 64},
-            mask_size={"longest_edge": 16}, mask_pad_size={"height": 16, "width": 16},
+            size={"longest_edge": 64},
+            pad_size={"height": 64, "width": 64},
+            mask_size={"longest_edge": 16},
+            mask_pad_size={"height": 16, "width": 16},
         )
     ).save_pretrained(folder)
     return str(folder)
@@ -71,22 +82,43 @@ def build_sam(folder) -> str:
 
 def build_depth_anything(folder, metric: bool = False) -> str:
     from PIL import Image
-    from transformers import DepthAnythingConfig, DepthAnythingForDepthEstimation, Dinov2Config, DPTImageProcessor
+    from transformers import (
+        DepthAnythingConfig,
+        DepthAnythingForDepthEstimation,
+        Dinov2Config,
+        DPTImageProcessor,
+    )
 
     torch.manual_seed(0)
     backbone = Dinov2Config(
-        hidden_size=32, num_hidden_layers=4, num_attention_heads=2, mlp_ratio=2, image_size=56, patch_size=14,
-        out_features=["stage1", "stage2", "stage3", "stage4"], reshape_hidden_states=False,
+        hidden_size=32,
+        num_hidden_layers=4,
+        num_attention_heads=2,
+        mlp_ratio=2,
+        image_size=56,
+        patch_size=14,
+        out_features=["stage1", "stage2", "stage3", "stage4"],
+        reshape_hidden_states=False,
     )
     config = DepthAnythingConfig(
-        backbone_config=backbone, patch_size=14, reassemble_hidden_size=32, neck_hidden_sizes=[8, 16, 16, 32],
-        fusion_hidden_size=16, head_hidden_size=8,
-        depth_estimation_type="metric" if metric else "relative", max_depth=20,
+        backbone_config=backbone,
+        patch_size=14,
+        reassemble_hidden_size=32,
+        neck_hidden_sizes=[8, 16, 16, 32],
+        fusion_hidden_size=16,
+        head_hidden_size=8,
+        depth_estimation_type="metric" if metric else "relative",
+        max_depth=20,
     )
     DepthAnythingForDepthEstimation(config).save_pretrained(folder)
     DPTImageProcessor(
-        size={"height": 56, "width": 56}, keep_aspect_ratio=True, ensure_multiple_of=14, do_pad=False,
-        resample=Image.Resampling.BICUBIC, image_mean=[0.485, 0.456, 0.406], image_std=[0.229, 0.224, 0.225],
+        size={"height": 56, "width": 56},
+        keep_aspect_ratio=True,
+        ensure_multiple_of=14,
+        do_pad=False,
+        resample=Image.Resampling.BICUBIC,
+        image_mean=[0.485, 0.456, 0.406],
+        image_std=[0.229, 0.224, 0.225],
     ).save_pretrained(folder)
     return str(folder)
 
@@ -97,16 +129,32 @@ def build_clip(folder) -> str:
     torch.manual_seed(0)
     vocab = byte_vocab(["<|startoftext|>", "<|endoftext|>"])
     tok = CLIPTokenizer(
-        vocab=vocab, merges=[], bos_token="<|startoftext|>", eos_token="<|endoftext|>",
-        pad_token="<|endoftext|>", unk_token="<|endoftext|>", model_max_length=32,
+        vocab=vocab,
+        merges=[],
+        bos_token="<|startoftext|>",
+        eos_token="<|endoftext|>",
+        pad_token="<|endoftext|>",
+        unk_token="<|endoftext|>",
+        model_max_length=32,
     )
     config = CLIPConfig(
         text_config=dict(
-            vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-            num_attention_heads=4, max_position_embeddings=32, bos_token_id=0, eos_token_id=1, pad_token_id=1,
+            vocab_size=len(vocab),
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            max_position_embeddings=32,
+            bos_token_id=0,
+            eos_token_id=1,
+            pad_token_id=1,
         ),
         vision_config=dict(
-            hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, image_size=32,
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            image_size=32,
             patch_size=8,
         ),
         projection_dim=16,
@@ -132,25 +180,40 @@ def build_owlv2(folder) -> str:
     # text pooling is argmax(input_ids): the end token must have the highest id, as in CLIP's vocabulary
     vocab = byte_vocab(["!", "<|startoftext|>"], eos_last="<|endoftext|>")
     tok = CLIPTokenizer(
-        vocab=vocab, merges=[], bos_token="<|startoftext|>", eos_token="<|endoftext|>", pad_token="!",
-        unk_token="<|endoftext|>", model_max_length=16,
+        vocab=vocab,
+        merges=[],
+        bos_token="<|startoftext|>",
+        eos_token="<|endoftext|>",
+        pad_token="!",
+        unk_token="<|endoftext|>",
+        model_max_length=16,
     )
     config = Owlv2Config(
         text_config=dict(
-            vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-            num_attention_heads=4, max_position_embeddings=16, eos_token_id=len(vocab) - 1, pad_token_id=0,
+            vocab_size=len(vocab),
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            max_position_embeddings=16,
+            eos_token_id=len(vocab) - 1,
+            pad_token_id=0,
             bos_token_id=1,
         ),
         vision_config=dict(
-            hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, image_size=32,
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            image_size=32,
             patch_size=8,
         ),
         projection_dim=32,
     )
     Owlv2ForObjectDetection(config).save_pretrained(folder)
-    Owlv2Processor(image_processor=Owlv2ImageProcessor(size={"height": 32, "width": 32}), tokenizer=tok).save_pretrained(
-        folder
-    )
+    Owlv2Processor(
+        image_processor=Owlv2ImageProcessor(size={"height": 32, "width": 32}), tokenizer=tok
+    ).save_pretrained(folder)
     return str(folder)
 
 
@@ -252,7 +315,9 @@ def test_depth_anything_relative_uses_the_classical_range_by_default(tiny, pictu
     # the picture shows sky: the outdoor range of the classical backend
     from see2sound.vision.depth_cues import OUTDOOR_RANGE_M
 
-    assert OUTDOOR_RANGE_M[0] - 1e-9 <= depth.depth_m.min() and depth.depth_m.max() <= OUTDOOR_RANGE_M[1] + 1e-9
+    assert (
+        OUTDOOR_RANGE_M[0] - 1e-9 <= depth.depth_m.min() and depth.depth_m.max() <= OUTDOOR_RANGE_M[1] + 1e-9
+    )
 
 
 def test_depth_anything_metric_passes_metres_through(tiny, picture):
@@ -324,7 +389,12 @@ def test_check_needs_local_weights(monkeypatch, tmp_path, tiny):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    for env in ("SEE2SOUND_SAM_MODEL", "SEE2SOUND_DEPTH_MODEL", "SEE2SOUND_CLIP_MODEL", "SEE2SOUND_OWLV2_MODEL"):
+    for env in (
+        "SEE2SOUND_SAM_MODEL",
+        "SEE2SOUND_DEPTH_MODEL",
+        "SEE2SOUND_CLIP_MODEL",
+        "SEE2SOUND_OWLV2_MODEL",
+    ):
         monkeypatch.delenv(env, raising=False)
     reason = REGIONS.get("sam").unavailable_reason()
     assert "facebook/sam-vit-base" in reason and "SEE2SOUND_SAM_MODEL" in reason
@@ -363,8 +433,12 @@ def test_analysis_end_to_end_with_every_model_backend(tiny, sam, picture):
     big = np.kron(picture, np.ones((4, 4, 1), dtype=np.uint8))  # 192 x 320
     result = analyze_image(big, n_sources=3, backends=backends)
     assert 1 <= len(result.sources) <= 3 and result.backends["vision"] == "sam"
+    vocabulary = {label for _, _, label in SOUND_VOCABULARY}
     for s in result.sources:
         assert -90 <= s.azimuth_deg <= 90 and s.distance_m > 0 and s.label
+        assert s.origin in ("sam", "owlv2")  # every candidate came from a model backend
+        if s.origin == "sam":
+            assert s.label in vocabulary  # named by CLIP
 
 
 def test_analyze_command_with_model_backends(cli, tmp_path, monkeypatch, tiny, picture):
@@ -379,13 +453,23 @@ def test_analyze_command_with_model_backends(cli, tmp_path, monkeypatch, tiny, p
     Image.fromarray(np.kron(picture, np.ones((4, 4, 1), dtype=np.uint8))).save(image)
     out = tmp_path / "scene.json"
     code, stdout, err = cli(
-        "analyze", image, "-o", out, "--vision", "sam", "--depth", "depth-anything", "--labels", "clip",
-        "--sources", "2",
+        "analyze",
+        image,
+        "-o",
+        out,
+        "--vision",
+        "sam",
+        "--depth",
+        "depth-anything",
+        "--labels",
+        "clip",
+        "--sources",
+        "2",
     )
     assert code == 0, err
     from see2sound.scene import load_scene
 
     scene = load_scene(out)
     assert 1 <= len(scene.sources) <= 2
-    text = out.read_text()
-    assert "depth-anything" in text and "clip" in text and "sam" in text
+    vision = json.loads(out.read_text())["vision"]
+    assert (vision["vision"], vision["depth"], vision["labels"]) == ("sam", "depth-anything", "clip")

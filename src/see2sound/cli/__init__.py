@@ -35,7 +35,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
 ) -> None:
     """see2sound: spatial audio for pictures and videos. Add --debug anywhere for tracebacks."""
 
@@ -74,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.UsageError as exc:
         if debug:
             raise
-        where = f"see2sound {exc.ctx.command_path.split(' ', 1)[1]} --help" if exc.ctx and " " in exc.ctx.command_path else "see2sound --help"
+        where = (
+            f"see2sound {exc.ctx.command_path.split(' ', 1)[1]} --help"
+            if exc.ctx and " " in exc.ctx.command_path
+            else "see2sound --help"
+        )
         print(f"error: {' '.join(exc.format_message().split())} (see {where})", file=sys.stderr)
         code = exc.exit_code
     except click.exceptions.Exit as exc:
@@ -91,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         text = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"error: {type(exc).__name__}: {text} (run again with --debug for the traceback)", file=sys.stderr)
+        print(
+            f"error: {type(exc).__name__}: {text} (run again with --debug for the traceback)", file=sys.stderr
+        )
         code = 1
     return code
 

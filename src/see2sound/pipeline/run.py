@@ -178,13 +178,32 @@ def run(
         total = float(info.duration)
     elif info.kind == "animation":
         loop_s = float(info.duration)
-        total = float(duration) if duration is not None else loop_s * max(1, round(DEFAULT_IMAGE_DURATION_S / loop_s))
+        total = (
+            float(duration)
+            if duration is not None
+            else loop_s * max(1, round(DEFAULT_IMAGE_DURATION_S / loop_s))
+        )
     else:
         total = float(duration) if duration is not None else DEFAULT_IMAGE_DURATION_S
-    analysis_key = _key(input=_file_digest(input_path), sources=sources, prompt=prompt, vision=vision,
-                        depth=depth, labels=labels, detector=detector, fov=fov, projection=projection)
-    sound_key = _key(sound=sound, library=[str(Path(p).expanduser().resolve()) for p in sound_library],
-                     share_alike=allow_share_alike, seed=seed, duration=total, sample_rate=sample_rate)
+    analysis_key = _key(
+        input=_file_digest(input_path),
+        sources=sources,
+        prompt=prompt,
+        vision=vision,
+        depth=depth,
+        labels=labels,
+        detector=detector,
+        fov=fov,
+        projection=projection,
+    )
+    sound_key = _key(
+        sound=sound,
+        library=[str(Path(p).expanduser().resolve()) for p in sound_library],
+        share_alike=allow_share_alike,
+        seed=seed,
+        duration=total,
+        sample_rate=sample_rate,
+    )
 
     created = not out_dir.exists()
     started = time.perf_counter()
@@ -195,9 +214,20 @@ def run(
         scene, reused = _previous_scene(scene_path, analysis_key)
         if scene is None:
             announce(f"analysing {input_path.name}")
-            scene = analyze(input_path, scene_path, sources=sources, prompt=prompt, vision=vision, depth=depth,
-                            labels=labels, detector=detector, fov=fov, projection=projection, overwrite=True,
-                            seed=seed)
+            scene = analyze(
+                input_path,
+                scene_path,
+                sources=sources,
+                prompt=prompt,
+                vision=vision,
+                depth=depth,
+                labels=labels,
+                detector=detector,
+                fov=fov,
+                projection=projection,
+                overwrite=True,
+                seed=seed,
+            )
             scene = load_scene(scene_path)
         if _run_info(scene).get("sound_key") != sound_key:
             for src in scene.sources:
@@ -206,26 +236,40 @@ def run(
         if info.kind == "animation" and not reused:
             _loop_trajectories(scene, float(info.duration), total)
         scene.duration = total
-        setattr(scene, "run", {"analysis_key": analysis_key, "sound_key": sound_key,
-                               "input": input_path.name})
+        scene.run = {"analysis_key": analysis_key, "sound_key": sound_key, "input": input_path.name}
         save_scene(scene, scene_path)
 
         announce(f"making sounds for {len(scene.sources)} source(s)")
-        sonify(scene_path, sound=sound, sound_library=[str(p) for p in sound_library], seed=seed,
-               overwrite=True, allow_share_alike=allow_share_alike)
+        sonify(
+            scene_path,
+            sound=sound,
+            sound_library=[str(p) for p in sound_library],
+            seed=seed,
+            overwrite=True,
+            allow_share_alike=allow_share_alike,
+        )
 
         result = RunResult(out_dir, scene_path, reused_scene=reused)
         preview = out_dir / "preview.png"
         result.preview = preview if preview.exists() else None
         for name in formats:
             announce(f"rendering {name}")
-            result.audio[name] = render(scene_path, audio_paths[name], format=name, method=method, hrtf=hrtf,
-                                        sample_rate=sample_rate, loudness_lufs=loudness_lufs, overwrite=overwrite)
+            result.audio[name] = render(
+                scene_path,
+                audio_paths[name],
+                format=name,
+                method=method,
+                hrtf=hrtf,
+                sample_rate=sample_rate,
+                loudness_lufs=loudness_lufs,
+                overwrite=overwrite,
+            )
         if video_path is not None:
             name = _video_format(formats, scene)
             announce(f"writing {video_path.name} with {name} audio")
-            result.video = mux(input_path, result.audio[name], video_path, mode=original_audio,
-                               overwrite=overwrite, fmt=name)
+            result.video = mux(
+                input_path, result.audio[name], video_path, mode=original_audio, overwrite=overwrite, fmt=name
+            )
         result.credits = _write_credits(out_dir, scene_path, hrtf, formats, sample_rate)
     except BaseException:
         if created:

@@ -42,6 +42,8 @@ def _oversampled_abs_peaks(y: np.ndarray, oversample: int, threshold: float = 0.
     if oversample <= 1:
         return peaks
     taps, offsets, bound = _polyphase_interpolator(oversample)
+    if float(peaks.max()) * bound < threshold:  # nothing anywhere can reach the threshold
+        return peaks
     reach = int(np.abs(offsets).max())
     n = y.shape[-1]
     near = maximum_filter1d(peaks, 2 * reach + 1, mode="constant")

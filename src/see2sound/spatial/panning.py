@@ -200,6 +200,8 @@ class Panner:
     def _blend_pole(e: np.ndarray, horizontal: np.ndarray, uniform: np.ndarray) -> np.ndarray:
         """Blend towards ``uniform`` within POLE_BLEND_DEG of a pole the layout cannot place."""
         alpha = np.clip(horizontal / np.sin(np.radians(POLE_BLEND_DEG)), 0.0, 1.0)[:, None]
+        if alpha.min() >= 1.0:  # nowhere near a pole
+            return e
         return alpha * e + (1.0 - alpha) * uniform
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import See2SoundError
-from ..formats import FORMAT_NAMES, Format, get_format
+from ..formats import Format, get_format
 from ..log import get_logger
 from .ambisonics import sh_sn3d
 from .delay import delay_fir, delay_varying, propagation_delay_samples
@@ -427,7 +427,6 @@ def render_scene(
 
 
 __all__ = [
-    "FORMAT_NAMES",
     "METHODS",
     "RenderOptions",
     "finish_loudness",

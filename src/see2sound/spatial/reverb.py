@@ -11,8 +11,11 @@
   They are gathered into one sparse FIR per output channel (``Σ gain·pan(dir)·δ(t − τ)``, or the sum
   of delayed HRIRs) and applied with one block FFT convolution that shares each source's forward FFT
   and each channel's inverse FFT.
-* **Moving sources** get their reflections from their mean position over the scene (one FIR), so the
-  reflection pattern does not follow the motion; the direct sound still does.
+* **Moving sources**: the reflections follow the source. Its path is cut into 0.1 s stretches; a new
+  FIR is made at the mean position of a stretch once the source has moved 0.1 m since the last one,
+  and each input block of the FFT convolution (0.1–0.3 s) is filtered by the FIR in force at its
+  centre (the filter switches between input blocks; no discontinuity in the output). A source that
+  strays less than 0.5 m from its mean position keeps one FIR, at that mean.
 * A source beyond the room's walls (a room given by hand that is smaller than the scene) is heard
   through the wall point on its line of sight: its reflections are computed from that point and
   delayed and attenuated by the rest of its path, so they never precede or outweigh the direct sound.
@@ -67,6 +70,10 @@ MAX_ORDER = 3
 WALL_MARGIN_M = 0.05
 TAIL_DIRECTIONS = 32  # binaural tail: independent noises from this many directions
 _CHUNK_BLOCKS = 32
+MOVING_SPREAD_M = 0.5  # a source that strays less than this from its mean position keeps one FIR
+MOVING_KEY_S = 0.1  # otherwise its reflections are recomputed on this grid ...
+MOVING_UPDATE_M = 0.1  # ... when it has moved this far
+_WORKERS = -1  # FFTs on every core
 
 
 @dataclass(frozen=True)
@@ -309,13 +316,6 @@ def parse_room(spec: str | None, scene_room: dict | None = None, seed: int = 0) 
 
 
 # -- rendering ---------------------------------------------------------------------------------------
-def _mean_position(direction: np.ndarray, distance: np.ndarray) -> np.ndarray:
-    d = np.asarray(direction, dtype=float).reshape(-1, 3)
-    d = d / np.linalg.norm(d, axis=-1, keepdims=True)
-    r = np.asarray(distance, dtype=float).reshape(-1)
-    return (d * r[:, None]).mean(axis=0) if len(d) == len(r) else d.mean(axis=0) * r.mean()
-
-
 def reflection_paths(room: Room, position_m, min_distance_m: float = 0.25):
     """Directions ``(R, 3)``, amplitudes ``(R,)`` (1/r and wall absorption) and delays after the direct
     sound ``(R,)`` in seconds, for a source at ``position_m`` in the listener frame."""
@@ -450,7 +450,9 @@ def _tail_filters(room: Room, sr: int, fmt, hrtf) -> np.ndarray:
     return diffuse_tail(len(_output_rows(fmt)), sr, rt60, energy, onset, room.seed, fade).astype(np.float32)
 
 
-def convolve_sum(signals: np.ndarray, filters: np.ndarray, n: int | None = None) -> np.ndarray:
+def convolve_sum(
+    signals: np.ndarray, filters: np.ndarray, n: int | None = None, schedule: list | None = None
+) -> np.ndarray:
     """``y[c] = Σ_k signals[k] ∗ filters[k, c]``, cut to ``n`` samples (default: the signals' length).
 
     Overlap-add with FFTs of about four times the filter length: one forward FFT per source and block, one
@@ -459,7 +461,11 @@ def convolve_sum(signals: np.ndarray, filters: np.ndarray, n: int | None = None)
     Parameters
     ----------
     signals : ndarray, shape (K, n)
-    filters : ndarray, shape (K, C, taps)
+    filters : ndarray, shape (K, C, taps) or (q, C, taps) with ``schedule``
+    schedule : list of (ndarray, ndarray), optional
+        Time-varying filters: per source the filter indices ``(p,)`` and the sample times ``(p,)`` from
+        which each applies; each block of input is filtered by the filter in force at its centre (the
+        filter switches between input blocks, so the output has no discontinuity of its own).
 
     Returns
     -------
@@ -472,25 +478,83 @@ def convolve_sum(signals: np.ndarray, filters: np.ndarray, n: int | None = None)
     n_fft = int(max(1024, 2 ** math.ceil(math.log2(4 * taps))))
     block = n_fft - taps + 1
     n_blocks = max(1, -(-n // block))
-    h_spec = sp_fft.rfft(np.asarray(filters, dtype=np.float32), n_fft, axis=-1)  # (K, C, F)
-    h_spec = np.ascontiguousarray(h_spec.transpose(2, 1, 0))  # (F, C, K)
+    h_spec = sp_fft.rfft(np.asarray(filters, dtype=np.float32), n_fft, axis=-1)  # (q, C, F)
+    if schedule is None:
+        which = np.repeat(np.arange(k)[:, None], n_blocks, axis=1)
+    else:
+        centres = (np.arange(n_blocks) + 0.5) * block
+        which = np.empty((k, n_blocks), dtype=np.int64)
+        for j, (indices, times) in enumerate(schedule):
+            at = np.clip(np.searchsorted(np.asarray(times), centres, side="right") - 1, 0, None)
+            which[j] = np.asarray(indices)[at]
     out = np.zeros((n_ch, (n_blocks + 2) * block), dtype=np.float32)
-    padded = np.zeros((k, n_blocks * block), dtype=np.float32)
-    padded[:, : min(n, n_sig)] = signals[:, :n]
+    usable = min(n, n_sig)
+    frames = np.zeros((k, min(_CHUNK_BLOCKS, n_blocks), n_fft), dtype=np.float32)  # zero-padded blocks
     tail_len = n_fft - block  # < block because block ≥ taps
     for b0 in range(0, n_blocks, _CHUNK_BLOCKS):
         b1 = min(n_blocks, b0 + _CHUNK_BLOCKS)
         nb = b1 - b0
-        seg = padded[:, b0 * block : b1 * block].reshape(k, nb, block)
-        spec = sp_fft.rfft(seg, n_fft, axis=-1)  # (K, B, F)
-        spec = spec.transpose(2, 0, 1)  # (F, K, B)
-        y_spec = np.matmul(h_spec, spec)  # (F, C, B)
-        y = sp_fft.irfft(y_spec.transpose(1, 2, 0), n_fft, axis=-1)  # (C, B, n_fft)
-        out[:, b0 * block : b1 * block] += y[:, :, :block].reshape(n_ch, nb * block)
-        over = np.zeros((n_ch, nb, block), dtype=np.float32)
-        over[:, :, :tail_len] = y[:, :, block:]
-        out[:, (b0 + 1) * block : (b1 + 1) * block] += over.reshape(n_ch, nb * block)
+        start, stop = b0 * block, min(b1 * block, usable)
+        chunk = np.zeros((k, nb * block), dtype=np.float32)
+        if stop > start:
+            chunk[:, : stop - start] = signals[:, start:stop]
+        frames[:, :nb, :block] = chunk.reshape(k, nb, block)
+        spec = sp_fft.rfft(frames[:, :nb], axis=-1, workers=_WORKERS)  # (K, B, F)
+        y_spec = np.zeros((n_ch, nb, spec.shape[-1]), dtype=spec.dtype)  # the sum over sources, on spectra
+        for j in range(k):
+            used = which[j, b0:b1]
+            if np.all(used == used[0]):
+                y_spec += h_spec[used[0]][:, None, :] * spec[j]
+            else:  # a moving source: each block's own filter
+                y_spec += h_spec[used].transpose(1, 0, 2) * spec[j]
+        y = sp_fft.irfft(y_spec, n_fft, axis=-1, workers=_WORKERS)  # (C, B, n_fft)
+        out[:, start : b1 * block].reshape(n_ch, nb, block)[...] += y[:, :, :block]
+        later = out[:, (b0 + 1) * block : (b1 + 1) * block].reshape(n_ch, nb, block)
+        later[:, :, :tail_len] += y[:, :, block:]
     return out[:, :n]
+
+
+def _positions(direction, distance) -> np.ndarray:
+    """Source positions ``(m, 3)`` (listener frame) at the control points, or ``(1, 3)`` for a fixed one."""
+    d = np.asarray(direction, dtype=float).reshape(-1, 3)
+    d = d / np.linalg.norm(d, axis=-1, keepdims=True)
+    r = np.asarray(distance, dtype=float).reshape(-1)
+    m = max(len(d), len(r))
+    return np.broadcast_to(d, (m, 3)) * np.broadcast_to(r, (m,))[:, None]
+
+
+def _shift_firs(firs: np.ndarray, shifts_samples) -> np.ndarray:
+    """Delay each FIR ``(K, C, taps)`` by a whole number of samples (lengthened to fit)."""
+    shifts = [int(round(s)) for s in shifts_samples]
+    out = np.zeros(firs.shape[:2] + (firs.shape[-1] + max(shifts),), dtype=firs.dtype)
+    for k, s in enumerate(shifts):
+        out[k, :, s : s + firs.shape[-1]] = firs[k]
+    return out
+
+
+def _reflection_keys(path, mean, hop, n, sr):
+    """Positions at which a source's reflections are computed, and the sample time each applies from.
+
+    A source that strays less than ``MOVING_SPREAD_M`` from its mean position has one, the mean. A
+    moving one has a key every ``MOVING_KEY_S`` at the mean of that stretch of its path, kept only when
+    it has moved ``MOVING_UPDATE_M`` since the last kept key.
+    """
+    if len(path) < 2 or np.max(np.linalg.norm(path - mean, axis=1)) <= MOVING_SPREAD_M:
+        return [mean], np.array([0.0])
+    step = max(hop, int(round(MOVING_KEY_S * sr)))
+    starts = np.arange(0, n, step)
+    group = np.minimum(np.arange(len(path)) * hop // step, len(starts) - 1)  # control points per stretch
+    sums = np.zeros((len(starts), 3))
+    np.add.at(sums, group, path)
+    counts = np.bincount(group, minlength=len(starts))[:, None]
+    nearest = path[np.minimum(starts // hop, len(path) - 1)]
+    means = np.where(counts > 0, sums / np.maximum(counts, 1), nearest)
+    keys, times = [], []
+    for t0, p in zip(starts, means, strict=True):
+        if not keys or np.linalg.norm(p - keys[-1]) >= MOVING_UPDATE_M:
+            keys.append(p)
+            times.append(float(t0))
+    return keys, np.array(times)
 
 
 def render_room(
@@ -533,21 +597,26 @@ def render_room(
     if not isinstance(room, Room):
         raise See2SoundError(f"room must be a Room (see parse_room), got {type(room).__name__}")
     stacked = np.stack([s.astype(np.float32, copy=False).reshape(-1) for s in signals])
-    positions = [_mean_position(d, r) for d, r in zip(directions, distances_m, strict=True)]
+    paths = [_positions(d, r) for d, r in zip(directions, distances_m, strict=True)]
+    positions = [p.mean(axis=0) for p in paths]
     min_distance = float(getattr(options, "min_distance_m", 0.25))
-    rows, firs = _reflection_firs(
-        positions, room, sr, fmt, getattr(options, "panning_law", "vbip"), hrtf, min_distance, 0.0
-    )
-    if getattr(options, "propagation_delay", False):  # reflections follow the delayed direct sound
-        shifts = [int(round(np.linalg.norm(p) / SPEED_OF_SOUND_M_S * sr)) for p in positions]
-        firs = np.pad(firs, ((0, 0), (0, 0), (0, max(shifts))))
-        for k, s in enumerate(shifts):
-            firs[k] = np.roll(firs[k], s, axis=-1)
+    law = getattr(options, "panning_law", "vbip")
+    delayed = bool(getattr(options, "propagation_delay", False))
+    hop = int(getattr(options, "hop", 128))
+    all_positions: list[np.ndarray] = []
+    schedule = []
+    for k, path in enumerate(paths):
+        keys, times = _reflection_keys(path, positions[k], hop, n, sr)
+        schedule.append((np.arange(len(keys)) + len(all_positions), times))
+        all_positions.extend(keys)
+    rows, firs = _reflection_firs(all_positions, room, sr, fmt, law, hrtf, min_distance, 0.0)
+    if delayed:  # reflections follow the delayed direct sound
+        firs = _shift_firs(firs, [np.linalg.norm(p) / SPEED_OF_SOUND_M_S * sr for p in all_positions])
     if np.any(firs):
-        out[rows] += convolve_sum(stacked, firs, n)
+        out[rows] += convolve_sum(stacked, firs, n, schedule)
     if room.kind == "indoor":
         tail = _tail_filters(room, sr, fmt, hrtf)
-        if getattr(options, "propagation_delay", False):
+        if delayed:
             lead = int(round(np.mean([np.linalg.norm(p) for p in positions]) / SPEED_OF_SOUND_M_S * sr))
             tail = np.pad(tail, ((0, 0), (lead, 0)))
         out[rows] += convolve_sum(stacked.sum(axis=0, keepdims=True), tail[None], n)

@@ -62,7 +62,7 @@ def _create(model=None, device=None, steps=None, guidance_scale=None, window_s=N
 
 SOUNDS.register(
     "audioldm2",
-    description="AudioLDM 2 text-to-audio diffusion (extra see2sound[models]; weights in the HF cache)",
+    description="AudioLDM 2 text-to-audio diffusion (extra see2sound[models]; weights in HF cache)",
     priority=20,
     check=AUDIOLDM2.unavailable_reason,
 )(_create)

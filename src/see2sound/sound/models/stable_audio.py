@@ -58,7 +58,10 @@ class StableAudioSound(DiffusionSound):
                 pipe = StableAudioPipeline.from_pretrained(ref, torch_dtype=dtype, scheduler=None)
                 pipe.register_modules(
                     scheduler=EDMDPMSolverMultistepScheduler.from_pretrained(
-                        ref, subfolder="scheduler", prediction_type="v_prediction", sigma_schedule="exponential"
+                        ref,
+                        subfolder="scheduler",
+                        prediction_type="v_prediction",
+                        sigma_schedule="exponential",
                     )
                 )
             else:
@@ -90,7 +93,7 @@ def _create(model=None, device=None, steps=None, guidance_scale=None, window_s=N
 
 SOUNDS.register(
     "stable-audio",
-    description="Stable Audio Open text-to-audio diffusion (extra see2sound[models]; weights in the HF cache)",
+    description="Stable Audio Open text-to-audio diffusion (extra see2sound[models]; weights in HF cache)",
     priority=30,
     check=STABLE_AUDIO.unavailable_reason,
 )(_create)

@@ -85,7 +85,9 @@ class Owlv2Detector:
         h, w = image.shape[:2]
         pairs = prompt_queries(prompt if prompt is not None else self.prompt, self.queries)
         texts = [q for q, _ in pairs]
-        inputs = self.processor(text=[texts], images=to_pil(image), return_tensors="pt", padding="max_length", truncation=True)
+        inputs = self.processor(
+            text=[texts], images=to_pil(image), return_tensors="pt", padding="max_length", truncation=True
+        )
         inputs = {k: v.to(self.device) for k, v in inputs.items()}
         inputs["pixel_values"] = inputs["pixel_values"].to(self.dtype)
         with torch.inference_mode():
@@ -95,7 +97,9 @@ class Owlv2Detector:
         )[0]
         detections = []
         boxes = result["boxes"].float().cpu().numpy()
-        for box, score, index in zip(boxes, result["scores"].tolist(), result["labels"].tolist(), strict=True):
+        for box, score, index in zip(
+            boxes, result["scores"].tolist(), result["labels"].tolist(), strict=True
+        ):
             # the picture is padded to a square: boxes may reach beyond it
             x0, x1 = np.clip(box[[0, 2]], 0, w)
             y0, y1 = np.clip(box[[1, 3]], 0, h)
