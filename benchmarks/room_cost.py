@@ -4,8 +4,8 @@
 binaural (the analytic head) and FOA. The free field is :func:`see2sound.spatial.render.render_sources`;
 the room adds :func:`see2sound.spatial.reverb.render_room` on the same inputs (what the renderer's hook
 does). Prints the median of ``--repeats`` runs of each and the ratio (goal: ≤ 3×). With
-``--pyroomacoustics``, also times pyroomacoustics' own order-3 simulation of the same sources at the six
-5.1 microphone-free positions (a spaced-omni room render, the paper's method in a room) for scale.
+``--pyroomacoustics``, also times pyroomacoustics' own order-3 simulation of the same sources (first
+10 s, fixed at their starting points) to six omni microphones around the listener, for scale.
 
     .venv/bin/python benchmarks/room_cost.py [--seconds 60] [--repeats 3] [--pyroomacoustics]
 """

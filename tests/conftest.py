@@ -20,6 +20,10 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     if os.environ.get("SEE2SOUND_TEST_REAL_CACHE"):
         return
     monkeypatch.setenv("SEE2SOUND_CACHE", str(tmp_path_factory.mktemp("cache")))
+    # model weights a developer has cached must not change what `auto` picks in the tests
+    hub = tmp_path_factory.mktemp("hf")
+    monkeypatch.setenv("HF_HOME", str(hub))
+    monkeypatch.setenv("HF_HUB_CACHE", str(hub / "hub"))
 
 
 @pytest.fixture

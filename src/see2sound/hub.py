@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BackendError
@@ -33,6 +34,23 @@ def resolve_model(model: str | os.PathLike | None, env_var: str, default: str) -
     if model:
         return str(model)
     return os.environ.get(env_var, "").strip() or default
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A backend's default Hugging Face id, the environment variable that overrides it, and the
+    packages (an installed extra) it needs."""
+
+    env_var: str
+    default: str
+    packages: tuple[str, ...] = ("torch", "transformers")
+
+    def ref(self, model: str | os.PathLike | None = None) -> str:
+        return resolve_model(model, self.env_var, self.default)
+
+    def unavailable_reason(self, model: str | os.PathLike | None = None, **_: object) -> str | None:
+        """For the registry's ``check``: installed extra and weights on this machine, no import of torch."""
+        return model_unavailable_reason(self.packages, self.ref(model), self.env_var)
 
 
 def _looks_like_path(ref: str) -> bool:

@@ -7,6 +7,7 @@ Third-party packages add backends through the entry-point group ``see2sound.<sta
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -24,12 +25,26 @@ class Backend:
     priority: int = 0  # ``auto`` picks the usable backend with the highest priority
     check: Callable[[], str | None] = field(default=lambda: None)
 
-    def unavailable_reason(self) -> str | None:
-        """``None`` if the backend can run here, else why not (one line)."""
+    def unavailable_reason(self, **options: Any) -> str | None:
+        """``None`` if the backend can run here, else why not (one line).
+
+        ``options`` are the factory's keyword arguments (e.g. ``model=`` a local folder); a check that
+        takes keyword arguments judges those, a plain check ignores them.
+        """
         try:
+            if options and _takes_keywords(self.check):
+                return self.check(**options)
             return self.check()
         except Exception as exc:  # a broken check must not break listing
             return f"check failed: {exc}"
+
+
+def _takes_keywords(func: Callable[..., Any]) -> bool:
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind in (p.VAR_KEYWORD, p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
 
 class Registry:
@@ -112,7 +127,7 @@ class Registry:
     def create(self, name: str = "auto", **kwargs: Any) -> Any:
         """Instantiate backend ``name`` (or ``auto``); refuses one that cannot run here, saying why."""
         backend = self.get(name)
-        reason = backend.unavailable_reason()
+        reason = backend.unavailable_reason(**kwargs)
         if reason is not None:
             raise BackendError(f"{self.stage} backend {backend.name!r} cannot run here: {reason}")
         return backend.factory(**kwargs)

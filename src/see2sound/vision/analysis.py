@@ -203,13 +203,17 @@ def _detection_region(det: Detection, small: np.ndarray, scale: float, context: 
     )
 
 
-def _detect(detector, image: np.ndarray) -> list[Detection]:
-    """Detections above the score threshold; of two boxes on one object (a cat also seen as a dog) the
-    better-scored one is kept (class-agnostic suppression at IoU 0.7)."""
+def _detect(detector, image: np.ndarray, prompt: str | None = None) -> list[Detection]:
+    """Detections above the detector's score threshold; of two boxes on one object (a cat also seen as
+    a dog) the better-scored one is kept (class-agnostic suppression at IoU 0.7). Detectors that take a
+    prompt (open-vocabulary ones such as OWLv2) look for the prompt's nouns."""
     from .tracking import box_iou
 
+    if prompt and hasattr(detector, "prompt"):
+        detector.prompt = prompt
     detect = getattr(detector, "detect", None) or detector
-    found = sorted((d for d in detect(image) if d.score >= DETECTION_MIN_SCORE), key=lambda d: -d.score)
+    min_score = getattr(detector, "min_score", DETECTION_MIN_SCORE)
+    found = sorted((d for d in detect(image) if d.score >= min_score), key=lambda d: -d.score)
     kept: list[Detection] = []
     for d in found:
         if all(box_iou(d.box, k.box) < 0.7 for k in kept):
@@ -392,7 +396,7 @@ def analyze_image(
     regions = list(backends.regions.propose(small, max_candidates, min_area, context))
     if backends.detector is not None:
         try:
-            detections = _detect(backends.detector, image)
+            detections = _detect(backends.detector, image, prompt)
         except See2SoundError as exc:
             log.warning("object detector failed (%s); using classical regions only", exc)
             backends.detector, detections = None, []

@@ -12,9 +12,9 @@ import numpy as np
 
 from ...hub import load_error
 from ..backends import SOUNDS
-from .common import DiffusionSound, ModelChoice
+from .common import DiffusionSound, diffusion_model
 
-AUDIOLDM2 = ModelChoice("SEE2SOUND_AUDIOLDM2_MODEL", "cvssp/audioldm2")
+AUDIOLDM2 = diffusion_model("SEE2SOUND_AUDIOLDM2_MODEL", "cvssp/audioldm2")
 
 
 class AudioLDM2Sound(DiffusionSound):

@@ -12,15 +12,19 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
 from ...errors import See2SoundError
-from ...hub import model_unavailable_reason, resolve_model, select_device
+from ...hub import ModelChoice, select_device
 from ..types import SoundRequest, SoundResult
 
 PACKAGES = ("torch", "transformers", "diffusers")
+
+
+def diffusion_model(env_var: str, default: str) -> ModelChoice:
+    return ModelChoice(env_var, default, PACKAGES)
+
 
 # the negative prompt steers away from what a soundscape should not contain, unless asked for
 SPEECH_WORDS = frozenset(
@@ -33,21 +37,6 @@ MUSIC_WORDS = frozenset(
 NEGATIVE_SPEECH = ("speech", "talking", "voices")
 NEGATIVE_MUSIC = ("music", "singing")
 NEGATIVE_ALWAYS = ("low quality", "distortion")
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """A backend's default Hugging Face id and the environment variable that overrides it."""
-
-    env_var: str
-    default: str
-
-    def ref(self, model: str | os.PathLike | None = None) -> str:
-        return resolve_model(model, self.env_var, self.default)
-
-    def unavailable_reason(self) -> str | None:
-        """For the registry's ``check``: installed extra and weights here, without importing torch."""
-        return model_unavailable_reason(PACKAGES, self.ref(), self.env_var)
 
 
 def describe(label: str, prompt: str | None = None) -> str:

@@ -15,11 +15,11 @@ import numpy as np
 from ...hub import load_error
 from ...log import get_logger
 from ..backends import SOUNDS
-from .common import DiffusionSound, ModelChoice
+from .common import DiffusionSound, diffusion_model
 
 log = get_logger(__name__)
 
-STABLE_AUDIO = ModelChoice("SEE2SOUND_STABLE_AUDIO_MODEL", "stabilityai/stable-audio-open-1.0")
+STABLE_AUDIO = diffusion_model("SEE2SOUND_STABLE_AUDIO_MODEL", "stabilityai/stable-audio-open-1.0")
 
 
 def _scheduler_class(ref: str) -> str | None:

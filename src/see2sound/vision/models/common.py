@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-
 import numpy as np
 
-from ...hub import load_error, model_unavailable_reason, resolve_model, select_device
-
-PACKAGES = ("torch", "transformers")
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """A backend's default Hugging Face id and the environment variable that overrides it."""
-
-    env_var: str
-    default: str
-
-    def ref(self, model: str | os.PathLike | None = None) -> str:
-        return resolve_model(model, self.env_var, self.default)
-
-    def unavailable_reason(self) -> str | None:
-        """For the registry's ``check``: installed extra and weights on this machine, no import of torch."""
-        return model_unavailable_reason(PACKAGES, self.ref(), self.env_var)
+from ...hub import ModelChoice, load_error, select_device  # noqa: F401  (ModelChoice: the backends' face)
 
 
 def load_model(loader, ref: str, device: str | None = None):
