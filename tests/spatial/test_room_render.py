@@ -15,6 +15,7 @@ from see2sound.spatial.reverb import (
     parse_room,
     reflection_paths,
     render_room,
+    resolve_room,
     room_response,
 )
 from see2sound.spatial.room import image_sources, schroeder_rt60_s
@@ -267,3 +268,35 @@ def test_bad_room_is_one_line_error(spec, scene_room, message):
     with pytest.raises(See2SoundError, match=message) as info:
         parse_room(spec, scene_room)
     assert "\n" not in str(info.value)
+
+
+def test_time_varying_filters_cross_fade_and_equal_filters_change_nothing():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 20000))
+    h = rng.standard_normal((2, 3, 200))
+    same = [(np.array([0, 2]), np.array([0.0, 9000.0])), (np.array([1]), np.array([0.0]))]
+    filters = np.concatenate([h, h[:1]])  # filter 2 equals filter 0
+    np.testing.assert_allclose(convolve_sum(x, filters, schedule=same), convolve_sum(x, h), atol=1e-3)
+
+
+def test_a_moving_source_glides_without_clicks():
+    from scipy.signal import butter, sosfilt
+
+    n, hop = SR, 128
+    m = n // hop + 1
+    tone = np.sin(2 * np.pi * 500 * np.arange(n) / SR).astype(np.float32)
+    path = np.linspace([1.0, 1.0, 0.0], [4.0, -1.0, 0.0], m)  # 3.6 m in a second, passing in front
+    dist = np.linalg.norm(path, axis=1)
+    y = render_room([tone], [path / dist[:, None]], [dist], SR, _opts("foa", hop=hop), Room("outdoor"))
+    hp = sosfilt(butter(8, 3000, "highpass", fs=SR, output="sos"), y, axis=-1)
+    # a hard switch of the ground reflection's delay would splash energy far above the 500 Hz tone
+    assert np.sqrt(np.mean(hp[:, 2000:] ** 2)) < 1e-3 * np.sqrt(np.mean(y[:, 2000:] ** 2))
+
+
+def test_resolve_room_takes_rooms_specs_and_none():
+    room = Room("indoor", (4.0, 4.0, 3.0))
+    assert resolve_room(room) is room and resolve_room(None) is None
+    assert resolve_room("auto", {"kind": "outdoor"}).kind == "outdoor"
+    assert resolve_room("none", {"kind": "outdoor"}) is None
+    with pytest.raises(See2SoundError, match="--room spec"):
+        resolve_room(3.0)

@@ -74,6 +74,21 @@ def test_room_size_from_the_depth_of_a_shoebox():
     assert room["listener_m"][2] == pytest.approx(1.2)
 
 
+def test_a_360_picture_sees_every_wall():
+    width, height = 256, 128
+    az, el = direction_grid(width, height, 360.0, "equirect")
+    a, e = np.radians(az), np.radians(el)
+    rays = np.stack([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)], axis=-1)
+    lo, hi = np.array([-2.0, -1.5, -1.2]), np.array([4.0, 3.0, 1.8])  # 6 deep, 4.5 wide, 3 high
+    with np.errstate(divide="ignore"):
+        distance = np.where(rays > 0, hi / rays, np.where(rays < 0, lo / rays, np.inf)).min(axis=-1)
+    room = estimate_room(indoor_scene(width, height), DepthMap(distance, along_ray=True), 360.0, "equirect")
+    w, d, h = room["dimensions_m"]
+    assert (w, d, h) == pytest.approx((4.5, 6.0, 3.0), rel=0.15)
+    x, y, _ = room["listener_m"]
+    assert (x, y) == pytest.approx((2.0, 1.5), rel=0.2)  # 2 m from the back wall, 1.5 m from the right
+
+
 def test_outdoor_probability_follows_each_cue():
     base = outdoor_probability(0.0, 0.0, 0.0, 8.0)
     assert base < 0.5

@@ -54,6 +54,11 @@ def render_command(
     mic_radius: float = typer.Option(
         2.0, "--mic-radius", help="Microphone radius in metres (--method paper)."
     ),
+    room: str = typer.Option(
+        "auto",
+        "--room",
+        help="Room: auto (the scene's), none (free field), indoor, outdoor or WxDxH[:material] in metres.",
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the output file if it exists."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print warnings and errors."),
 ) -> None:
@@ -73,6 +78,7 @@ def render_command(
         propagation_delay=propagation_delay,
         air_absorption=air_absorption,
         mic_radius_m=mic_radius,
+        room=room,
         overwrite=overwrite,
     )
     print(path)

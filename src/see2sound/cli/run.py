@@ -27,6 +27,7 @@ DEFAULTS = {
     "projection": None,
     "method": "panning",
     "hrtf": None,
+    "room": "auto",
     "seed": 0,
     "sample_rate": 48000,
     "loudness": "-23",
@@ -90,6 +91,9 @@ def run_command(
     projection: str = typer.Option(None, "--projection", help="perspective or equirect (default: detected)."),
     method: str = typer.Option(None, "--method", help="panning (default) or paper."),
     hrtf: str = typer.Option(None, "--hrtf", help="auto, analytic, ku100, kemar or a .sofa file."),
+    room: str = typer.Option(
+        None, "--room", help="auto (from the picture), none (free field), indoor, outdoor, WxDxH[:material]."
+    ),
     seed: int = typer.Option(None, "--seed", help="Seed for every random choice (default 0)."),
     sample_rate: int = typer.Option(None, "--sample-rate", help="Output rate in Hz (default 48000)."),
     loudness: str = typer.Option(None, "--loudness", help="Target LUFS (default -23) or off."),
@@ -138,6 +142,7 @@ def run_command(
             projection=settings["projection"],
             method=settings["method"],
             hrtf=settings["hrtf"],
+            room=settings["room"],
             seed=int(settings["seed"]),
             sample_rate=int(settings["sample_rate"]),
             loudness_lufs=parse_loudness(settings["loudness"]),

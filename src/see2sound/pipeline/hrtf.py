@@ -7,13 +7,16 @@ KU100 preferred, else the analytic head), ``"analytic"``, a cached set by name (
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from ..cache import cache_dir
 from ..errors import See2SoundError
+from ..fileio import atomic_output
 from ..log import get_logger
 from ..media.sofa import SofaHRIR, read_sofa
 from ..spatial.hrtf import HRTF, spherical_head_hrtf
@@ -51,7 +54,42 @@ def hrtf_from_sofa(sofa: SofaHRIR, name: str, credit: str = "") -> HRTF:
 
 @lru_cache(maxsize=8)
 def _load_sofa_cached(path: str, mtime_ns: int, name: str, credit: str, sample_rate: int) -> HRTF:
-    return hrtf_from_sofa(read_sofa(path), name, credit).resampled(sample_rate)
+    hrtf = hrtf_from_sofa(read_sofa(path), name, credit).resampled(sample_rate)
+    key = hashlib.sha256(f"{path}|{mtime_ns}|{sample_rate}".encode()).hexdigest()[:16]
+    return _with_prepared_split(hrtf, f"{name}-{sample_rate}-{key}")
+
+
+def _with_prepared_split(hrtf: HRTF, key: str) -> HRTF:
+    """The HRTF with its minimum-phase/delay split read from the cache, computed and stored once.
+
+    Splitting a measured set (thousands of minimum-phase filters) costs most of a short binaural render;
+    the result depends only on the file and the rate, so it is kept in ``<cache>/hrtf/prepared``.
+    """
+    try:
+        path = cache_dir("hrtf", "prepared") / f"{key}.npz"
+    except See2SoundError:  # no writable cache: compute in memory
+        return hrtf
+    if path.exists():
+        try:
+            with np.load(path) as stored:
+                return HRTF(
+                    hrtf.sample_rate,
+                    hrtf.directions,
+                    hrtf.hrirs,
+                    hrtf.name,
+                    hrtf.credit,
+                    delays_samples=stored["delays"],
+                    min_phase=stored["min_phase"],
+                )
+        except (OSError, ValueError, KeyError, See2SoundError):
+            log.debug("prepared HRTF %s unreadable; computing it again", path)
+    try:
+        with atomic_output(path, overwrite=True) as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, delays=hrtf.delays_samples, min_phase=hrtf.min_phase)
+    except (OSError, See2SoundError) as exc:
+        log.debug("could not store the prepared HRTF: %s", exc)
+    return hrtf
 
 
 @lru_cache(maxsize=8)

@@ -71,6 +71,7 @@ def render(
     propagation_delay: bool = False,
     air_absorption: bool = False,
     mic_radius_m: float = 2.0,
+    room: str | None = "auto",
     overwrite: bool = False,
     options: RenderOptions | None = None,
 ) -> Path:
@@ -96,6 +97,7 @@ def render(
             propagation_delay=propagation_delay,
             air_absorption=air_absorption,
             mic_radius_m=mic_radius_m,
+            room=room,
         )
     options.validate()
     if options.hrtf is not None and options.format != "binaural":

@@ -101,6 +101,7 @@ def run(
     projection: str | None = None,
     method: str = "panning",
     hrtf: str | None = None,
+    room: str | None = "auto",
     seed: int = 0,
     sample_rate: int = 48000,
     loudness_lufs: float | None = -23.0,
@@ -150,6 +151,9 @@ def run(
     formats = list(dict.fromkeys(formats or DEFAULT_FORMATS))
     for name in formats:
         get_format(name)
+    from ..spatial.reverb import resolve_room
+
+    resolve_room(room)  # a bad --room spec fails before any work
     if original_audio not in ("replace", "keep", "mix"):
         raise See2SoundError(f"original audio mode must be replace, keep or mix, got {original_audio!r}")
     if duration is not None and (not math.isfinite(float(duration)) or float(duration) <= 0):
@@ -260,6 +264,7 @@ def run(
                 format=name,
                 method=method,
                 hrtf=hrtf,
+                room=room,
                 sample_rate=sample_rate,
                 loudness_lufs=loudness_lufs,
                 overwrite=overwrite,

@@ -28,6 +28,20 @@ from ..sound.types import SoundRequest
 log = get_logger(__name__)
 
 
+def request_label(source) -> str:
+    """What the sound stage is asked for: the source's label, or the vision stage's ``sound_class`` hint
+    when the label itself names no sound (a region labelled "vegetation" with the hint "leaves
+    rustling")."""
+    from ..sound.classes import match_class
+
+    label = source.label or source.id
+    hint = getattr(source, "sound_class", None)
+    if isinstance(hint, str) and hint and hint != label and not match_class(label).matched:
+        if match_class(hint).matched:
+            return hint
+    return label
+
+
 def source_seed(seed: int, source_id: str) -> int:
     """A per-source seed, stable across runs and platforms: hash of the global seed and the id."""
     digest = hashlib.sha256(f"{int(seed)}:{source_id}".encode()).digest()
@@ -129,7 +143,7 @@ def sonify(
     backend = create_backend(sound, sound_library, allow_share_alike) if todo else None
     for src in todo:
         request = SoundRequest(
-            label=src.label or src.id,
+            label=request_label(src),
             duration=scene.duration,
             sample_rate=scene.sample_rate,
             seed=source_seed(seed, src.id),

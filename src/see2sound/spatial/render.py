@@ -11,6 +11,7 @@ No file I/O here: :func:`see2sound.pipeline.render.render` reads stems and write
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from .lfe import lfe_feed
 from .limiter import limit_true_peak
 from .loudness import loudness_of
 from .panning import PANNING_LAWS, Panner
+from .reverb import render_room, resolve_room
 
 if TYPE_CHECKING:
     from ..scene import Scene
@@ -73,6 +75,10 @@ class RenderOptions:
     panning_law : {"vbip", "vbap"}
     hop : int
         Control-point spacing in samples for moving sources.
+    room : str, Room or None
+        ``--room`` spec (``auto``: the scene's room; ``none``: free field; ``indoor``, ``outdoor``,
+        ``WxDxH[:material]``), a :class:`~see2sound.spatial.reverb.Room`, or ``None`` (free field).
+        Reflections and the diffuse tail are added to the direct sound (:mod:`see2sound.spatial.reverb`).
     """
 
     format: str = "5.1"
@@ -88,6 +94,7 @@ class RenderOptions:
     min_distance_m: float = DEFAULT_MIN_DISTANCE_M
     panning_law: str = "vbip"
     hop: int = DEFAULT_HOP
+    room: Any = "auto"
 
     def validate(self) -> RenderOptions:
         """Check every option; raises :class:`See2SoundError` naming the first bad one."""
@@ -119,6 +126,7 @@ class RenderOptions:
             )
         if int(self.hop) < 1:
             raise See2SoundError(f"hop must be at least 1 sample, got {self.hop}")
+        resolve_room(self.room)  # a bad --room spec fails here, before any work
         return self
 
 
@@ -222,7 +230,30 @@ def render_sources(
     options: RenderOptions | None = None,
     hrtf: Any = None,
 ) -> np.ndarray:
-    """Render mono sources to ``options.format`` without loudness normalisation.
+    """Render mono sources to ``options.format``: the direct sound (:func:`render_free_field`) plus, when
+    ``options.room`` names a room, its reflections and diffuse tail. No loudness normalisation.
+
+    Without a scene, ``room="auto"`` means the free field.
+    """
+    options = (options or RenderOptions()).validate()
+    out = render_free_field(signals, directions, distances_m, sr, options, hrtf=hrtf)
+    room = resolve_room(options.room)
+    if room is not None:
+        out += render_room(signals, directions, distances_m, sr, options, room, hrtf=hrtf).astype(
+            out.dtype, copy=False
+        )
+    return out
+
+
+def render_free_field(
+    signals: Sequence[np.ndarray],
+    directions: Sequence[np.ndarray],
+    distances_m: Sequence[np.ndarray | float],
+    sr: int,
+    options: RenderOptions | None = None,
+    hrtf: Any = None,
+) -> np.ndarray:
+    """Render the direct sound of mono sources to ``options.format`` (no room, no loudness step).
 
     Parameters
     ----------
@@ -419,7 +450,8 @@ def render_scene(
         mono.append(s)
         dirs.append(d)
         dists.append(r)
-    y = render_sources(mono, dirs, dists, sr, options, hrtf=hrtf)
+    room = resolve_room(options.room, (scene.model_extra or {}).get("room"))
+    y = render_sources(mono, dirs, dists, sr, dataclasses.replace(options, room=room), hrtf=hrtf)
     y = finish_loudness(y, sr, options.format, options, copy=False)
     if not np.all(np.isfinite(y)):  # a bug, not a user error: refuse rather than write garbage
         raise See2SoundError("rendering produced NaN or infinite samples")
@@ -432,6 +464,7 @@ __all__ = [
     "finish_loudness",
     "fit_length",
     "mix_interpolated",
+    "render_free_field",
     "render_scene",
     "render_sources",
 ]

@@ -13,9 +13,10 @@
   and each channel's inverse FFT.
 * **Moving sources**: the reflections follow the source. Its path is cut into 0.1 s stretches; a new
   FIR is made at the mean position of a stretch once the source has moved 0.1 m since the last one,
-  and each input block of the FFT convolution (0.1–0.3 s) is filtered by the FIR in force at its
-  centre (the filter switches between input blocks; no discontinuity in the output). A source that
-  strays less than 0.5 m from its mean position keeps one FIR, at that mean.
+  and each input segment of the FFT convolution (0.1–0.3 s) is filtered by the FIR in force at its
+  centre; the segments overlap under raised-cosine cross-fades, so each output sample blends
+  neighbouring FIRs (no clicks). A source that strays less than 0.5 m from its mean position keeps one
+  FIR, at that mean.
 * A source beyond the room's walls (a room given by hand that is smaller than the scene) is heard
   through the wall point on its line of sight: its reflections are computed from that point and
   delayed and attenuated by the rest of its path, so they never precede or outweigh the direct sound.
@@ -70,6 +71,8 @@ MAX_ORDER = 3
 WALL_MARGIN_M = 0.05
 TAIL_DIRECTIONS = 32  # binaural tail: independent noises from this many directions
 _CHUNK_BLOCKS = 32
+MAX_REFLECTION_DELAY_S = 0.3  # later reflections are left to the tail (bounds the FIR length)
+MAX_TAIL_S = 12.0  # the tail's impulse response is cut here (RT60 up to about 10 s)
 MOVING_SPREAD_M = 0.5  # a source that strays less than this from its mean position keeps one FIR
 MOVING_KEY_S = 0.1  # otherwise its reflections are recomputed on this grid ...
 MOVING_UPDATE_M = 0.1  # ... when it has moved this far
@@ -97,6 +100,8 @@ class Room:
         Highest reflection order indoors (0–3).
     seed : int
         Seed of the tail's noise.
+    confidence : float or None
+        How sure the vision stage was of ``kind`` (kept for the scene file; not used to render).
     """
 
     kind: str = "indoor"
@@ -315,6 +320,16 @@ def parse_room(spec: str | None, scene_room: dict | None = None, seed: int = 0) 
     return Room("indoor", dims, material, seed=seed)
 
 
+def resolve_room(room: Room | str | None, scene_room: dict | None = None, seed: int = 0) -> Room | None:
+    """``RenderOptions.room`` made concrete: a :class:`Room` stays, ``None`` is the free field, a string
+    is a ``--room`` spec resolved against the scene's ``room`` object (:func:`parse_room`)."""
+    if room is None or isinstance(room, Room):
+        return room
+    if isinstance(room, str):
+        return parse_room(room, scene_room, seed)
+    raise See2SoundError(f"room must be a --room spec ({ROOM_SPECS}) or a Room, got {type(room).__name__}")
+
+
 # -- rendering ---------------------------------------------------------------------------------------
 def reflection_paths(room: Room, position_m, min_distance_m: float = 0.25):
     """Directions ``(R, 3)``, amplitudes ``(R,)`` (1/r and wall absorption) and delays after the direct
@@ -325,7 +340,8 @@ def reflection_paths(room: Room, position_m, min_distance_m: float = 0.25):
     path = images.distances_m.reshape(-1) + extra
     amplitude = images.gains / np.maximum(path, min_distance_m)
     delay = np.maximum(path - direct, 0.0) / SPEED_OF_SOUND_M_S
-    return images.directions.reshape(-1, 3), amplitude, delay
+    keep = delay <= MAX_REFLECTION_DELAY_S
+    return images.directions.reshape(-1, 3)[keep], amplitude[keep], delay[keep]
 
 
 def room_response(
@@ -428,7 +444,11 @@ def _reflection_firs(positions, room, sr, fmt, panning_law, hrtf, min_distance_m
 
 def _tail_filters(room: Room, sr: int, fmt, hrtf) -> np.ndarray:
     """The late tail's impulse responses ``(len(rows), taps)`` for one unit source."""
-    rt60, energy, onset = room.rt60_s, room.reverberant_energy, room.mixing_time_s
+    rt60, energy, onset = (
+        min(room.rt60_s, MAX_TAIL_S * 60.0 / 70.0),
+        room.reverberant_energy,
+        room.mixing_time_s,
+    )
     fade = max(0.005, 0.5 * onset)
     if fmt.binaural:
         from scipy.signal import fftconvolve
@@ -476,42 +496,56 @@ def convolve_sum(
     n = n_sig if n is None else int(n)
     _, n_ch, taps = filters.shape
     n_fft = int(max(1024, 2 ** math.ceil(math.log2(4 * taps))))
-    block = n_fft - taps + 1
-    n_blocks = max(1, -(-n // block))
+    usable_len = n_fft - taps + 1  # the longest input segment one FFT convolves without wrapping
+    varying = schedule is not None and any(len(indices) > 1 for indices, _ in schedule)
+    # time-varying filters: input segments overlap by `fade` under raised-cosine windows that sum to
+    # one, so each output sample blends the two neighbouring filters (as in binaural._render_moving)
+    fade = usable_len // 5 if varying else 0
+    block = usable_len - fade
+    seg_len = block + fade
+    window = np.ones(seg_len, dtype=np.float32)
+    if fade:
+        rise = np.sin(0.5 * np.pi * (np.arange(fade) + 0.5) / fade) ** 2
+        window[:fade], window[-fade:] = rise, rise[::-1]
+    n_blocks = max(1, -(-(n + fade) // block))
     h_spec = sp_fft.rfft(np.asarray(filters, dtype=np.float32), n_fft, axis=-1)  # (q, C, F)
     if schedule is None:
         which = np.repeat(np.arange(k)[:, None], n_blocks, axis=1)
     else:
-        centres = (np.arange(n_blocks) + 0.5) * block
+        centres = np.arange(n_blocks) * block - fade + seg_len / 2
         which = np.empty((k, n_blocks), dtype=np.int64)
         for j, (indices, times) in enumerate(schedule):
             at = np.clip(np.searchsorted(np.asarray(times), centres, side="right") - 1, 0, None)
             which[j] = np.asarray(indices)[at]
-    out = np.zeros((n_ch, (n_blocks + 2) * block), dtype=np.float32)
+    out = np.zeros((n_ch, (n_blocks + 2) * block + n_fft), dtype=np.float32)
     usable = min(n, n_sig)
-    frames = np.zeros((k, min(_CHUNK_BLOCKS, n_blocks), n_fft), dtype=np.float32)  # zero-padded blocks
-    tail_len = n_fft - block  # < block because block ≥ taps
+    frames = np.zeros((k, min(_CHUNK_BLOCKS, n_blocks), n_fft), dtype=np.float32)  # zero-padded segments
     for b0 in range(0, n_blocks, _CHUNK_BLOCKS):
         b1 = min(n_blocks, b0 + _CHUNK_BLOCKS)
         nb = b1 - b0
-        start, stop = b0 * block, min(b1 * block, usable)
-        chunk = np.zeros((k, nb * block), dtype=np.float32)
-        if stop > start:
-            chunk[:, : stop - start] = signals[:, start:stop]
-        frames[:, :nb, :block] = chunk.reshape(k, nb, block)
+        # segment b covers signal samples [b·block − fade, b·block + block)
+        lo, hi = b0 * block - fade, b1 * block
+        chunk = np.zeros((k, hi - lo), dtype=np.float32)
+        s0, s1 = max(lo, 0), min(hi, usable)
+        if s1 > s0:
+            chunk[:, s0 - lo : s1 - lo] = signals[:, s0:s1]
+        segments = np.lib.stride_tricks.sliding_window_view(chunk, seg_len, axis=-1)[:, ::block][:, :nb]
+        frames[:, :nb, :seg_len] = segments * window if fade else segments
         spec = sp_fft.rfft(frames[:, :nb], axis=-1, workers=_WORKERS)  # (K, B, F)
         y_spec = np.zeros((n_ch, nb, spec.shape[-1]), dtype=spec.dtype)  # the sum over sources, on spectra
         for j in range(k):
             used = which[j, b0:b1]
             if np.all(used == used[0]):
                 y_spec += h_spec[used[0]][:, None, :] * spec[j]
-            else:  # a moving source: each block's own filter
+            else:  # a moving source: each segment's own filter
                 y_spec += h_spec[used].transpose(1, 0, 2) * spec[j]
         y = sp_fft.irfft(y_spec, n_fft, axis=-1, workers=_WORKERS)  # (C, B, n_fft)
-        out[:, start : b1 * block].reshape(n_ch, nb, block)[...] += y[:, :, :block]
-        later = out[:, (b0 + 1) * block : (b1 + 1) * block].reshape(n_ch, nb, block)
-        later[:, :, :tail_len] += y[:, :, block:]
-    return out[:, :n]
+        # segment b's output starts at b·block (in signal samples shifted by `fade`)
+        for part in range(0, n_fft, block):
+            piece = y[:, :, part : part + block]
+            view = out[:, b0 * block + part : b1 * block + part].reshape(n_ch, nb, block)
+            view[:, :, : piece.shape[-1]] += piece
+    return out[:, fade : fade + n]
 
 
 def _positions(direction, distance) -> np.ndarray:
@@ -630,5 +664,6 @@ __all__ = [
     "parse_room",
     "reflection_paths",
     "render_room",
+    "resolve_room",
     "room_response",
 ]

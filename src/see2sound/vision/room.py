@@ -6,10 +6,11 @@ Cues (all from the analysis the stage already made of the picture):
   sand, snow) vote for outdoors; so does a depth range reaching beyond a room's (> 20 m).
 * A **ceiling** (smooth, unsaturated, non-sky segments along the top of the picture) and a bounded
   depth range (< 10 m) vote for indoors.
-* **Size**: every pixel's ray times its distance is a 3-D point in the listener frame; the room spans
-  robust percentiles of those points (the far wall ahead, the side walls at the picture's edges, the
-  ceiling above), plus the space behind the camera that a perspective picture cannot see (a quarter of
-  the depth, 0.5–2 m). A 360° picture sees every wall.
+* **Size**: every pixel's ray times its distance is a 3-D point in the listener frame. Each wall's
+  distance is the 90th percentile of the points whose rays point at it (within 25°); where the picture
+  has no such rays (the side walls and ceiling of a perspective picture) a percentile of all points
+  (their reach at the picture's edges). A perspective picture cannot see behind the camera: a quarter
+  of the depth, 0.5–2 m, is added. A 360° picture sees every wall.
 * **Material**: warm brown surfaces → ``wood``, large smooth grey ones → ``plaster`` / ``concrete``,
   otherwise ``furnished``. Outdoors the ground under the horizon: grass, water, sand, snow or asphalt.
 
@@ -47,7 +48,7 @@ def outdoor_probability(
     """Probability that the picture was taken outdoors, from the four cues (a logistic vote)."""
     score = (
         3.0 * min(sky_fraction / 0.08, 1.0)
-        + 1.5 * min(outdoor_part_fraction / 0.2, 1.0)
+        + 2.5 * min(outdoor_part_fraction / 0.3, 1.0)
         + 1.0 * float(np.clip((far_m - 10.0) / 10.0, 0.0, 1.0))
         - 2.5 * min(ceiling_fraction / 0.5, 1.0)
         - 1.0 * float(far_m < 10.0)
@@ -160,18 +161,31 @@ def estimate_room(
             solid
             * (INDOOR_RANGE_M[0] * (INDOOR_RANGE_M[1] / INDOOR_RANGE_M[0]) ** fraction / distance)[:, None]
         )
-    x, y, z = solid[:, 0], solid[:, 1], solid[:, 2]
-    front = float(np.percentile(x, 90))
+    rays = solid / np.maximum(np.linalg.norm(solid, axis=-1, keepdims=True), 1e-9)
+
+    def reach(axis: int, sign: float, fallback_pct: float | None, default=None) -> float | None:
+        """How far the wall is along ``sign``·axis: from the rays pointing at it (within 25°) when the
+        picture has them, else a percentile of every point (a perspective picture's edges)."""
+        along = sign * solid[:, axis]
+        facing = sign * rays[:, axis] > 0.9
+        if facing.sum() > 0.005 * len(solid):
+            return float(np.percentile(along[facing], 90))
+        if fallback_pct is None:
+            return default
+        return float(np.percentile(along, fallback_pct))
+
+    front = reach(0, 1.0, 90)
     if projection == "equirect":
-        behind = float(max(-np.percentile(x, 10), 0.5))
+        behind = float(max(reach(0, -1.0, 90), 0.5))
     else:
         behind = float(np.clip(0.25 * front, 0.5, 2.0))
     depth_m = float(np.clip(front + behind, *DEPTH_RANGE_M))
-    left = float(max(np.percentile(y, 95), 1.0))
-    right = float(max(-np.percentile(y, 5), 1.0))
+    left = float(max(reach(1, 1.0, 95), 1.0))
+    right = float(max(reach(1, -1.0, 95), 1.0))
     width_m = float(np.clip(left + right, *WIDTH_RANGE_M))
+    z = solid[:, 2]
     above = z[z > 0]
-    up = float(np.percentile(above, 90)) if above.size > 0.05 * z.size else 1.5
+    up = reach(2, 1.0, None) or (float(np.percentile(above, 90)) if above.size > 0.05 * z.size else 1.5)
     height_m = float(np.clip(INDOOR_CAMERA_HEIGHT_M + up, *HEIGHT_RANGE_M))
     lis_x = float(np.clip(behind, 0.3, depth_m - 0.3))
     lis_y = float(np.clip(right * width_m / (left + right), 0.3, width_m - 0.3))
