@@ -104,6 +104,18 @@ class Source(BaseModel):
     position: Position | None = None
     trajectory: list[Keyframe] | None = None
     bbox: list[Any] | None = None
+    active: list[float] | None = None  # [start, end] seconds when the source is heard (it fades in/out)
+
+    @field_validator("active")
+    @classmethod
+    def _check_active(cls, v: list[float] | None) -> list[float] | None:
+        if v is None:
+            return v
+        if len(v) != 2 or not all(math.isfinite(x) for x in v):
+            raise ValueError("must be two finite times [start, end] in seconds")
+        if not 0 <= v[0] < v[1]:
+            raise ValueError(f"start must be 0 or later and before end, got {v}")
+        return v
 
     @field_validator("gain_db")
     @classmethod

@@ -124,6 +124,20 @@ def _track_sources(tracks, prompt: str | None, factor: float) -> list[dict]:
     return sources
 
 
+def _mark_activity(sources: list[dict], duration: float, frame_interval: float) -> None:
+    """Give tracks that start after the first analysed frame or end before the last one an ``active``
+    span, so that the renderer fades them in where they appear and out where they leave."""
+    for src in sources:
+        track = src.get("track")
+        if not track:
+            continue
+        start = float(track["start"]) if track["start"] > 1.5 * frame_interval else 0.0
+        end = float(track["end"]) + frame_interval
+        end = duration if end >= duration - 0.5 * frame_interval else end
+        if start > 0.0 or end < duration:
+            src["active"] = [_round(start), _round(min(end, duration))]
+
+
 def write_preview(path: Path, image: np.ndarray, drafts: list, scene: Scene) -> None:
     """The picture with each source's mask, box, label and az/el/distance, and a top-down map (PNG)."""
     import matplotlib

@@ -25,6 +25,7 @@ from ..log import get_logger
 from .ambisonics import sh_sn3d
 from .delay import delay_fir, delay_varying, propagation_delay_samples
 from .distance import DEFAULT_MIN_DISTANCE_M, SPEED_OF_SOUND_M_S, apply_air_absorption, distance_gain
+from .envelope import activity_envelope
 from .layouts import LOUDSPEAKER_FORMATS, get_layout
 from .lfe import lfe_feed
 from .limiter import limit_true_peak
@@ -442,6 +443,8 @@ def render_scene(
         s = fit_length(np.asarray(signals[src.id]).reshape(-1), n)
         if src.gain_db:
             s = s * np.asarray(10.0 ** (src.gain_db / 20.0), dtype=s.dtype)
+        if src.active is not None:  # heard only while it is in the picture, with fades
+            s = s * activity_envelope(src.active[0], src.active[1], n, sr).astype(s.dtype)
         if src.is_moving:
             d, r = src.positions_at(times)
         else:

@@ -27,7 +27,7 @@ def ground_plane_distance(elevation_deg, horizon_elevation_deg: float = 0.0, cam
 
     Examples
     --------
-    >>> float(ground_plane_distance(-30.0, camera_height_m=1.5))
+    >>> round(float(ground_plane_distance(-30.0, camera_height_m=1.5)), 6)
     3.0
     """
     below = np.radians(horizon_elevation_deg - np.asarray(elevation_deg, dtype=float))

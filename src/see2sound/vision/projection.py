@@ -69,7 +69,7 @@ def pixel_to_direction(
     Examples
     --------
     >>> az, el = pixel_to_direction(0, 239.5, 640, 480, 90.0)
-    >>> round(float(az), 3), round(float(el), 3)
+    >>> round(float(az), 3), abs(round(float(el), 3))
     (44.955, 0.0)
     """
     if projection == "equirect":
