@@ -43,6 +43,7 @@ from .images import iter_animation, read_image
 from .info import MediaInfo
 from .probe import open_media
 from .sa3d import SpatialAudio, inject_sa3d
+from .spherical import inject_spherical
 from .video import video_stream
 
 log = get_logger(__name__)
@@ -85,7 +86,11 @@ def plan_audio(layout: Format | None, n_channels: int, sample_rate: int, contain
             return AudioPlan("pcm_s24le", name, sample_rate, spatial=spatial)
         bit_rate = max(OPUS_MIN_AMBISONIC_BITRATE, OPUS_BITRATE_PER_CHANNEL * n_channels)
         return AudioPlan(
-            "libopus", name, 48000, bit_rate, {"mapping_family": "2"},
+            "libopus",
+            name,
+            48000,
+            bit_rate,
+            {"mapping_family": "2"},
             spatial=spatial if container == "mp4" else None,
         )
     if n_channels in AAC_BITRATES and (layout is not None or n_channels == 1):
@@ -252,6 +257,7 @@ def mux(
     overwrite: bool = False,
     sample_rate: int | None = None,
     fmt: str | Format | None = None,
+    spherical: bool | None = None,
 ) -> Path:
     """Write ``output`` (MP4, MOV or MKV): the input's video stream copied and ``audio`` as its sound.
 
@@ -269,6 +275,9 @@ def mux(
         Drop the input's audio, keep it as a second track (stream copy), or mix it into the new track.
     fmt : str or Format, optional
         The audio's layout when the file or array does not say (``"foa"``, ``"5.1"``…).
+    spherical : bool, optional
+        Mark the video as 360° equirectangular (Spherical Video V1) in MP4/MOV; default: when the input
+        is detected as equirectangular.
 
     Returns
     -------
@@ -310,6 +319,10 @@ def mux(
             write_muxed(tmp, container_format, options, info, y, plan, keep_original=(mode == "keep"))
             if plan.spatial is not None:
                 inject_sa3d(tmp, plan.spatial, track=0)
+            if container_format in ("mp4", "mov") and (
+                info.projection == "equirect" if spherical is None else spherical
+            ):
+                inject_spherical(tmp)  # 360° players need the video marked, not only the audio
     except (av.error.FFmpegError, ValueError) as exc:
         hint = "; .mkv takes any codec" if container_format != "matroska" else ""
         raise MediaError(f"{output}: cannot write ({' '.join(str(exc).split())}){hint}") from None
@@ -319,7 +332,12 @@ def mux(
 
 
 def write_muxed(
-    path: Path, container_format: str, options: dict, info: MediaInfo, y: np.ndarray, plan: AudioPlan,
+    path: Path,
+    container_format: str,
+    options: dict,
+    info: MediaInfo,
+    y: np.ndarray,
+    plan: AudioPlan,
     keep_original: bool,
 ) -> None:
     """Write the output container: video (copied or encoded), the new audio first, originals after."""

@@ -273,7 +273,13 @@ def run(
             name = _video_format(formats, scene)
             announce(f"writing {video_path.name} with {name} audio")
             result.video = mux(
-                input_path, result.audio[name], video_path, mode=original_audio, overwrite=overwrite, fmt=name
+                input_path,
+                result.audio[name],
+                video_path,
+                mode=original_audio,
+                overwrite=overwrite,
+                fmt=name,
+                spherical=scene.media is not None and scene.media.projection == "equirect",
             )
         result.credits = _write_credits(out_dir, scene_path, hrtf, formats, sample_rate)
     except BaseException:
