@@ -57,25 +57,35 @@ def make_video(path: Path, seconds: float, width: int, height: int, fps: int = 3
             out.mux(packet)
 
 
-def run_cli(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one cold CLI process (its output folder removed first, so
-    that nothing of an earlier run is reused)."""
+def run_cli(args: list[str], src: str | None = None) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of one cold CLI process (its output
+    folder removed first, so that nothing of an earlier run is reused). ``src``: run the package found
+    in that folder instead of the installed one (a baseline copy of ``src/``)."""
     shutil.rmtree(args[args.index("-o") + 1], ignore_errors=True)
     exe = Path(sys.executable).with_name("see2sound")
+    env = dict(os.environ, PYTHONPATH=src) if src else None
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = subprocess.run([str(exe), *args, "--quiet", "--overwrite"], capture_output=True, text=True)
+    result = subprocess.run(
+        [str(exe), *args, "--quiet", "--overwrite"], capture_output=True, text=True, env=env
+    )
     wall = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"see2sound {' '.join(args)} failed: {result.stderr.strip()}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
+    return wall, cpu, max(after.ru_maxrss, usage.ru_maxrss) / 1024
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--long", action="store_true", help="also the 10-minute 1080p video")
+    parser.add_argument(
+        "--baseline-src",
+        help="a copy of an earlier src/ folder: run it too, alternating with the current code, and "
+        "print both (same machine, same load)",
+    )
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -102,17 +112,34 @@ def main() -> None:
                 10.0,
             ),
         ]
-        print(f"cold CLI processes, median of {opts.runs} runs, {os.cpu_count()} cores")
-        print(f"{'case':<40} {'median s':>9} {'goal s':>7} {'ratio':>6} {'peak RSS MB':>12}")
+        print(
+            f"cold CLI processes, median of {opts.runs} runs, {os.cpu_count()} cores, "
+            f"load average {os.getloadavg()[0]:.1f} at the start"
+        )
+        print(
+            f"{'case':<40} {'code':<9} {'median s':>9} {'CPU s':>6} {'goal s':>7} {'ratio':>6} "
+            f"{'peak RSS MB':>12}"
+        )
         for name, args, goal in cases:
-            runs = [run_cli(args) for _ in range(opts.runs)]
-            wall = statistics.median(w for w, _ in runs)
-            print(f"{name:<40} {wall:9.2f} {goal:7.1f} {wall / goal:6.2f} {max(r for _, r in runs):12.0f}")
+            variants = [("current", None)] + ([("baseline", opts.baseline_src)] if opts.baseline_src else [])
+            runs: dict[str, list] = {label: [] for label, _ in variants}
+            for _ in range(opts.runs):  # alternate, so that both see the same load
+                for label, src in variants:
+                    runs[label].append(run_cli(args, src))
+            for label, _ in variants:
+                wall = statistics.median(r[0] for r in runs[label])
+                cpu = statistics.median(r[1] for r in runs[label])
+                print(
+                    f"{name:<40} {label:<9} {wall:9.2f} {cpu:6.2f} {goal:7.1f} {wall / goal:6.2f} "
+                    f"{max(r[2] for r in runs[label]):12.0f}"
+                )
         if opts.long:
             t0 = time.perf_counter()
             make_video(tmp / "long1080.mp4", 600.0, 1920, 1080)
             print(f"(generated the 10-minute 1080p video in {time.perf_counter() - t0:.0f} s)")
-            wall, rss = run_cli(["run", str(tmp / "long1080.mp4"), "-o", str(tmp / "o3"), "--format", "5.1"])
+            wall, _, rss = run_cli(
+                ["run", str(tmp / "long1080.mp4"), "-o", str(tmp / "o3"), "--format", "5.1"]
+            )
             print(
                 f"{'10 min 1080p30 video -> 5.1 MP4':<40} {wall:9.2f} {'-':>7} {'-':>6} {rss:12.0f}"
                 f"   (RSS goal 1500 MB: {'met' if rss <= 1500 else 'NOT met'}; {600 / wall:.1f}x real time)"

@@ -3,9 +3,10 @@
 16 sources (8 fixed, 8 moving), 60 s at 48 kHz, in a 6 × 8 × 3 m furnished room (RT60 ≈ 0.45 s), for 5.1,
 binaural (the analytic head) and FOA. The free field is :func:`see2sound.spatial.render.render_sources`;
 the room adds :func:`see2sound.spatial.reverb.render_room` on the same inputs (what the renderer's hook
-does). Prints the median of ``--repeats`` runs of each and the ratio (goal: ≤ 3×). With
-``--pyroomacoustics``, also times pyroomacoustics' own order-3 simulation of the same sources (first
-10 s, fixed at their starting points) to six omni microphones around the listener, for scale.
+does). Prints the median of ``--repeats`` runs of each and the ratio (goal: ≤ 3×), in wall time and in the
+process's CPU time (steadier on a shared machine). With ``--pyroomacoustics``, also times pyroomacoustics'
+own order-3 simulation of the same sources (first 10 s, fixed at their starting points) to six omni
+microphones around the listener, for scale.
 
     .venv/bin/python benchmarks/room_cost.py [--seconds 60] [--repeats 3] [--pyroomacoustics]
 """
@@ -46,12 +47,18 @@ def sources(seconds: float, seed: int = 0):
 
 
 def median_time(fn, repeats: int) -> float:
-    times = []
+    return median_times(fn, repeats)[0]
+
+
+def median_times(fn, repeats: int) -> tuple[float, float]:
+    """Median wall time and median CPU time of the process (all threads) over ``repeats`` calls."""
+    times, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+        cpu.append(time.process_time() - c0)
+    return float(np.median(times)), float(np.median(cpu))
 
 
 def main() -> None:
@@ -69,7 +76,8 @@ def main() -> None:
     )
     print(
         f"{'format':9s} {'none':>7s} {'room':>7s} {'ratio':>6s}   "
-        f"with loudness + true-peak: {'none':>7s} {'room':>7s} {'ratio':>6s}"
+        f"with loudness + true-peak: {'none':>7s} {'room':>7s} {'ratio':>6s}   "
+        f"CPU time: {'none':>7s} {'room':>7s} {'ratio':>6s}"
     )
     hrtf = spherical_head_hrtf(SR)
     for fmt in ("5.1", "binaural", "foa"):
@@ -83,8 +91,8 @@ def main() -> None:
         def with_room(raw=raw, h=h):
             return render_room(signals, dirs, dists, SR, raw, room, hrtf=h)
 
-        t_free = median_time(free, args.repeats)
-        t_room = median_time(with_room, args.repeats)
+        t_free, c_free = median_times(free, args.repeats)
+        t_room, c_room = median_times(with_room, args.repeats)
         y = free()
         t_finish = median_time(
             lambda y=y, options=options: finish_loudness(y, SR, options.format, options), 1
@@ -92,7 +100,9 @@ def main() -> None:
         full_none, full_room = t_free + t_finish, t_free + t_room + t_finish
         print(
             f"{fmt:9s} {t_free:6.2f}s {t_free + t_room:6.2f}s {(t_free + t_room) / t_free:5.2f}x   "
-            f"{'':26s}{full_none:6.2f}s {full_room:6.2f}s {full_room / full_none:5.2f}x"
+            f"{'':26s}{full_none:6.2f}s {full_room:6.2f}s {full_room / full_none:5.2f}x   "
+            f"{'':10s}{c_free:6.2f}s {c_free + c_room:6.2f}s {(c_free + c_room) / c_free:5.2f}x",
+            flush=True,
         )
     if args.pyroomacoustics:
         import pyroomacoustics as pra

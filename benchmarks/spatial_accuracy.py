@@ -65,8 +65,13 @@ def scenes(quick: bool):
     trio = [fixed("a", 20.0, 0.0), fixed("b", -75.0, 10.0), fixed("c", 140.0, 30.0)]
     # broadband noises playing together: told apart by the least-squares fit on their stems
     yield "three at once", scene_of(trio, 1.0), {k: noise(1.0, 50 + i) for i, k in enumerate("abc")}
-    moving = {"id": "m", "trajectory": [{"t": 0.0, "azimuth": 90.0, "distance": DISTANCE_M},
-                                        {"t": 2.0, "azimuth": -90.0, "distance": DISTANCE_M}]}
+    moving = {
+        "id": "m",
+        "trajectory": [
+            {"t": 0.0, "azimuth": 90.0, "distance": DISTANCE_M},
+            {"t": 2.0, "azimuth": -90.0, "distance": DISTANCE_M},
+        ],
+    }
     yield "moving", scene_of([moving], 2.0), {"m": noise(2.0, 99)}
     example = Path(__file__).resolve().parents[1] / "examples" / "scene" / "scene.json"
     if example.exists():  # the bundled scene: birds (narrow-band chirps), waves, a passing car
@@ -104,11 +109,21 @@ def main() -> None:
     measured = load_hrtf("auto", SR)  # a measured set when `see2sound models fetch hrtf` cached one
     if measured.name != "analytic":
         hrtfs[measured.name] = measured
-    cues = {name: hrtf_cues(h.directions, h.hrirs, SR, 1024, h.min_phase, h.delays_samples)
-            for name, h in hrtfs.items()}
-    runs = [("5.1", "panning"), ("5.1", "paper"), ("5.1", "pyroomacoustics"),
-            ("7.1.4", "panning"), ("7.1.4", "paper"), ("7.1.4", "pyroomacoustics"),
-            *[("binaural", f"panning, {name}") for name in hrtfs], ("foa", "panning"), ("hoa3", "panning")]
+    cues = {
+        name: hrtf_cues(h.directions, h.hrirs, SR, 1024, h.min_phase, h.delays_samples)
+        for name, h in hrtfs.items()
+    }
+    runs = [
+        ("5.1", "panning"),
+        ("5.1", "paper"),
+        ("5.1", "pyroomacoustics"),
+        ("7.1.4", "panning"),
+        ("7.1.4", "paper"),
+        ("7.1.4", "pyroomacoustics"),
+        *[("binaural", f"panning, {name}") for name in hrtfs],
+        ("foa", "panning"),
+        ("hoa3", "panning"),
+    ]
     results: dict[tuple[str, str, str], list[dict]] = {}
     agreement: list[float] = []
     t0 = time.perf_counter()
@@ -122,8 +137,9 @@ def main() -> None:
                 if y is None:
                     continue
             else:
-                options = RenderOptions(format=fmt_name, method=method.split(",")[0], sample_rate=SR,
-                                        loudness_lufs=None)
+                options = RenderOptions(
+                    format=fmt_name, method=method.split(",")[0], sample_rate=SR, loudness_lufs=None
+                )
                 y = render_scene(scene, signals, options, hrtf=hrtfs.get(hrtf_name))
             report = evaluate_render(y, SR, fmt, scene, stems=signals, hrtf=cues.get(hrtf_name))
             results.setdefault((name, fmt_name, method), []).extend(report["sources"])
@@ -131,16 +147,25 @@ def main() -> None:
         for fmt_name in ("5.1", "7.1.4"):  # does our paper method agree with pyroomacoustics?
             a, b = estimates.get((fmt_name, "paper")), estimates.get((fmt_name, "pyroomacoustics"))
             if a and b:
-                agreement += [abs((x - y + 180) % 360 - 180) for x, y in zip(a, b, strict=True)
-                              if x is not None and y is not None]
+                agreement += [
+                    abs((x - y + 180) % 360 - 180)
+                    for x, y in zip(a, b, strict=True)
+                    if x is not None and y is not None
+                ]
     elapsed = time.perf_counter() - t0
 
-    print(f"# spatial accuracy, {platform.machine()} {platform.python_version()}, "
-          f"{'quick' if args.quick else 'full'} run, {elapsed:.0f} s")
-    print("median / 90th-percentile absolute error in degrees over sources "
-          "(moving: median over time per source)")
-    header = (f"| {'scene':<13} | {'format':<8} | {'method':<17} | {'n':>3} | {'az median':>9} "
-              f"| {'az p90':>7} | {'el median':>9} | {'goal':>5} | {'met':<3} |")
+    print(
+        f"# spatial accuracy, {platform.machine()} {platform.python_version()}, "
+        f"{'quick' if args.quick else 'full'} run, {elapsed:.0f} s"
+    )
+    print(
+        "median / 90th-percentile absolute error in degrees over sources "
+        "(moving: median over time per source)"
+    )
+    header = (
+        f"| {'scene':<13} | {'format':<8} | {'method':<17} | {'n':>3} | {'az median':>9} "
+        f"| {'az p90':>7} | {'el median':>9} | {'goal':>5} | {'met':<3} |"
+    )
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     medians = {}
@@ -152,8 +177,10 @@ def main() -> None:
         goal = GOALS[fmt_name] if method.startswith("panning") else None
         met = "-" if goal is None else ("yes" if med <= goal else "no")
         el_text = f"{np.median(el):9.2f}" if el else f"{'-':>9}"
-        print(f"| {name:<13} | {fmt_name:<8} | {method:<17} | {az.size:>3} | {med:9.2f} | "
-              f"{np.percentile(az, 90):7.2f} | {el_text} | {goal if goal else '-':>5} | {met:<3} |")
+        print(
+            f"| {name:<13} | {fmt_name:<8} | {method:<17} | {az.size:>3} | {med:9.2f} | "
+            f"{np.percentile(az, 90):7.2f} | {el_text} | {goal if goal else '-':>5} | {met:<3} |"
+        )
     print()
     for name in dict.fromkeys(k[0] for k in results):
         for fmt_name in ("5.1", "7.1.4"):
@@ -161,8 +188,10 @@ def main() -> None:
             if ours is not None and paper is not None:
                 print(f"{name:<13} {fmt_name:<6} paper − panning median error: {paper - ours:+.1f}°")
     if agreement:
-        print(f"paper method vs pyroomacoustics: median |Δ estimated azimuth| {np.median(agreement):.2f}°, "
-              f"max {np.max(agreement):.2f}° over {len(agreement)} estimates")
+        print(
+            f"paper method vs pyroomacoustics: median |Δ estimated azimuth| {np.median(agreement):.2f}°, "
+            f"max {np.max(agreement):.2f}° over {len(agreement)} estimates"
+        )
 
 
 if __name__ == "__main__":

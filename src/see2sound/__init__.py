@@ -36,6 +36,14 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Scene", "Source", "See2SoundError", "analyze", "load_scene", "render", "run", "save_scene", "sonify",
+    "Scene",
+    "Source",
+    "See2SoundError",
+    "analyze",
+    "load_scene",
+    "render",
+    "run",
+    "save_scene",
+    "sonify",
     "__version__",
 ]

@@ -24,10 +24,14 @@ def project(tmp_path):
     (tmp_path / "stems").mkdir()
     sf.write(tmp_path / "stems" / "a.wav", a, SR)
     sf.write(tmp_path / "stems" / "b.wav", b, SR)
-    scene = {"version": 1, "duration": 1.0, "sources": [
-        {"id": "a", "audio": "stems/a.wav", "position": {"azimuth": 30.0, "distance": 2.0}},
-        {"id": "b", "audio": "stems/b.wav", "position": {"azimuth": -110.0, "distance": 2.0}},
-    ]}
+    scene = {
+        "version": 1,
+        "duration": 1.0,
+        "sources": [
+            {"id": "a", "audio": "stems/a.wav", "position": {"azimuth": 30.0, "distance": 2.0}},
+            {"id": "b", "audio": "stems/b.wav", "position": {"azimuth": -110.0, "distance": 2.0}},
+        ],
+    }
     (tmp_path / "scene.json").write_text(json.dumps(scene))
     y = np.zeros((6, 2 * n), np.float32)
     y[0], y[5] = a, b
@@ -67,8 +71,9 @@ def test_binaural_needs_a_format_name_and_accepts_it(cli, project):
     write_audio(project / "two.wav", stereo, SR)
     code, _, err = cli("evaluate", project / "two.wav", "--scene", project / "scene.json")
     assert code == 1 and "stereo or binaural" in err and "--format" in err and len(err.splitlines()) == 1
-    code, out, err = cli("evaluate", project / "two.wav", "--scene", project / "scene.json",
-                         "--format", "binaural", "--json")
+    code, out, err = cli(
+        "evaluate", project / "two.wav", "--scene", project / "scene.json", "--format", "binaural", "--json"
+    )
     assert code == 0, err
     assert json.loads(out)["format"] == "binaural"
 
@@ -118,14 +123,32 @@ def test_binaural_render_scored_against_the_hrtf_it_used(cli, tmp_path):
 
     stem = _noise(1.0, 8)
     sf.write(tmp_path / "s.wav", stem, SR)
-    data = {"version": 1, "duration": 1.0, "sources": [
-        {"id": "s", "audio": "s.wav", "position": {"azimuth": -50.0, "elevation": 0.0, "distance": 3.0}}]}
+    data = {
+        "version": 1,
+        "duration": 1.0,
+        "sources": [
+            {"id": "s", "audio": "s.wav", "position": {"azimuth": -50.0, "elevation": 0.0, "distance": 3.0}}
+        ],
+    }
     (tmp_path / "scene.json").write_text(json.dumps(data))
-    y = render_scene(Scene.from_dict(data), {"s": stem}, RenderOptions(format="binaural", sample_rate=SR),
-                     hrtf=load_hrtf("analytic", SR))
+    y = render_scene(
+        Scene.from_dict(data),
+        {"s": stem},
+        RenderOptions(format="binaural", sample_rate=SR),
+        hrtf=load_hrtf("analytic", SR),
+    )
     write_audio(tmp_path / "bin.wav", y, SR, "binaural")
-    code, out, err = cli("evaluate", tmp_path / "bin.wav", "--scene", tmp_path / "scene.json", "--format",
-                         "binaural", "--hrtf", "analytic", "--json")
+    code, out, err = cli(
+        "evaluate",
+        tmp_path / "bin.wav",
+        "--scene",
+        tmp_path / "scene.json",
+        "--format",
+        "binaural",
+        "--hrtf",
+        "analytic",
+        "--json",
+    )
     assert code == 0, err
     src = json.loads(out)["sources"][0]
     assert src["azimuth_error_deg"] < 5.0 and src["itd_error_us"] < 30.0

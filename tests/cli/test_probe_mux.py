@@ -49,8 +49,11 @@ def test_probe_bad_inputs_are_one_line(cli, tmp_path):
     text.write_text("hello")
     empty = tmp_path / "empty.png"
     empty.write_bytes(b"")
-    for path, message in ((text, "fake.mp4: not a readable"), (empty, "empty.png: file is empty"),
-                          (tmp_path / "missing.mov", "missing.mov: no such file")):
+    for path, message in (
+        (text, "fake.mp4: not a readable"),
+        (empty, "empty.png: file is empty"),
+        (tmp_path / "missing.mov", "missing.mov: no such file"),
+    ):
         code, out, err = cli("probe", path)
         assert code == 1 and out == ""
         assert err.startswith("error: ") and message in err and err.count("\n") == 1
@@ -78,8 +81,9 @@ def test_mux_command(cli, tmp_path):
 def test_mux_command_refuses_both_flags(cli, tmp_path):
     video = make_video(tmp_path / "clip.mp4", n_frames=5)
     audio = foa_wav(tmp_path / "foa.wav")
-    code, _, err = cli("mux", video, audio, "-o", tmp_path / "o.mp4",
-                       "--keep-original-audio", "--mix-original-audio")
+    code, _, err = cli(
+        "mux", video, audio, "-o", tmp_path / "o.mp4", "--keep-original-audio", "--mix-original-audio"
+    )
     assert code == 1 and "choose one of" in err
     assert not (tmp_path / "o.mp4").exists()
 

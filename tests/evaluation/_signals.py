@@ -78,8 +78,9 @@ def binaural_source(s: np.ndarray, azimuth_deg: float, elevation_deg: float = 0.
 
 def scene_dict(*sources) -> dict:
     """A scene with fixed sources given as (id, azimuth, elevation)."""
-    items = [{"id": sid, "position": {"azimuth": az, "elevation": el, "distance": 1.0}}
-             for sid, az, el in sources]
+    items = [
+        {"id": sid, "position": {"azimuth": az, "elevation": el, "distance": 1.0}} for sid, az, el in sources
+    ]
     return {"version": 1, "duration": 1.0, "sample_rate": SR, "sources": items}
 
 

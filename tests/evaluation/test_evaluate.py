@@ -118,8 +118,9 @@ def test_silent_source_and_bad_shapes():
     with pytest.raises(See2SoundError, match="5.1 needs 6 channels"):
         evaluate_render(np.zeros((4, SR)), SR, FORMATS["5.1"], scene)
     with pytest.raises(See2SoundError, match="source 'a'"):
-        evaluate_render(np.zeros((6, SR)), SR, FORMATS["5.1"], scene,
-                        render_one=lambda sid: np.zeros((2, SR)))
+        evaluate_render(
+            np.zeros((6, SR)), SR, FORMATS["5.1"], scene, render_one=lambda sid: np.zeros((2, SR))
+        )
 
 
 def test_report_is_plain_json():

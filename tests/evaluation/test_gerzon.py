@@ -9,9 +9,21 @@ from see2sound.formats import FORMATS
 from ._signals import SR, noise, unit
 
 # ITU-R BS.775 / BS.2051 angles, written again here for the test
-EXPECTED = {"L": (30, 0), "R": (-30, 0), "C": (0, 0), "Ls": (110, 0), "Rs": (-110, 0), "Lss": (90, 0),
-            "Rss": (-90, 0), "Lrs": (135, 0), "Rrs": (-135, 0), "Ltf": (45, 45), "Rtf": (-45, 45),
-            "Ltr": (135, 45), "Rtr": (-135, 45)}
+EXPECTED = {
+    "L": (30, 0),
+    "R": (-30, 0),
+    "C": (0, 0),
+    "Ls": (110, 0),
+    "Rs": (-110, 0),
+    "Lss": (90, 0),
+    "Rss": (-90, 0),
+    "Lrs": (135, 0),
+    "Rrs": (-135, 0),
+    "Ltf": (45, 45),
+    "Rtf": (-45, 45),
+    "Ltr": (135, 45),
+    "Rtr": (-135, 45),
+}
 
 
 def _angle(a, b):

@@ -35,8 +35,10 @@ def test_intensity_finds_a_plane_wave(az, el, order):
 
 def test_diffuse_field_has_high_diffuseness():
     rng = np.random.default_rng(1)
-    y = sum(ambix_plane_wave(rng.standard_normal(SR // 2), az, el, 1)
-            for az, el in [(0, 0), (180, 0), (90, 0), (-90, 0), (0, 90), (0, -90)])
+    y = sum(
+        ambix_plane_wave(rng.standard_normal(SR // 2), az, el, 1)
+        for az, el in [(0, 0), (180, 0), (90, 0), (-90, 0), (0, 90), (0, -90)]
+    )
     _, _, psi = intensity_directions(y, SR)
     assert psi[0] > 0.8
 

@@ -17,7 +17,8 @@ SR = 48000
 
 
 ROUND_TRIPS = [(name, ".wav") for name in ("stereo", "5.1", "7.1", "7.1.4", "foa", "hoa3")] + [
-    (name, ".flac") for name in ("stereo", "5.1", "7.1", "foa")  # FLAC holds at most 8 channels
+    (name, ".flac")
+    for name in ("stereo", "5.1", "7.1", "foa")  # FLAC holds at most 8 channels
 ]
 
 

@@ -207,8 +207,14 @@ def test_every_animation_frame_when_fps_is_none(tmp_path):
 def test_apng_and_webp_animations(tmp_path, suffix):
     path = tmp_path / f"anim{suffix}"
     frames = [Image.new("RGB", (16, 12), (v, v, v)) for v in (0, 100, 200)]
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=[100, 300, 200], loop=0,
-                   **({"lossless": True} if suffix == ".webp" else {}))
+    frames[0].save(
+        path,
+        save_all=True,
+        append_images=frames[1:],
+        duration=[100, 300, 200],
+        loop=0,
+        **({"lossless": True} if suffix == ".webp" else {}),
+    )
     info = open_media(path)
     assert info.kind == "animation"
     assert info.frame_delays == pytest.approx((0.1, 0.3, 0.2))

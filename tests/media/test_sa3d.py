@@ -20,7 +20,8 @@ SR = 48000
 def test_foa_box_bytes_follow_the_rfc():
     box = build_sa3d(SpatialAudio.ambix(1))
     assert box == (
-        bytes.fromhex("00000024") + b"SA3D"  # size 36, type
+        bytes.fromhex("00000024")
+        + b"SA3D"  # size 36, type
         + bytes([0, 0])  # version 0, ambisonic_type 0 (periphonic)
         + (1).to_bytes(4, "big")  # order
         + bytes([0, 0])  # ACN, SN3D
@@ -52,8 +53,10 @@ def pcm_foa_mov(path, faststart: bool):
     tmp = path.with_name("tmp_" + path.name)
     y = np.stack([np.sin(2 * np.pi * f * np.arange(SR) / SR) * 0.3 for f in (300, 500, 700, 900)])
     y = y.astype(np.float32)
-    with av.open(str(path)) as inp, av.open(str(tmp), "w", options=dict(
-        {"movflags": "+faststart"} if faststart else {})) as out:
+    with (
+        av.open(str(path)) as inp,
+        av.open(str(tmp), "w", options=dict({"movflags": "+faststart"} if faststart else {})) as out,
+    ):
         v = out.add_stream_from_template(inp.streams.video[0])
         a = out.add_stream("pcm_s24le", rate=SR, layout="ambisonic 1")
         for packet in inp.demux(inp.streams.video[0]):

@@ -151,9 +151,14 @@ def test_read_audio_track_aligns_a_late_audio_stream(tmp_path):
     assert first == pytest.approx(SR // 4, abs=48)
 
 
-@pytest.mark.parametrize(("suffix", "codec", "layout", "n"), [
-    (".m4a", "aac", "stereo", 2), (".mka", "libopus", "5.1", 6), (".mp3", "libmp3lame", "stereo", 2),
-])
+@pytest.mark.parametrize(
+    ("suffix", "codec", "layout", "n"),
+    [
+        (".m4a", "aac", "stereo", 2),
+        (".mka", "libopus", "5.1", 6),
+        (".mp3", "libmp3lame", "stereo", 2),
+    ],
+)
 def test_read_audio_falls_back_to_ffmpeg(tmp_path, suffix, codec, layout, n):
     if codec not in av.codecs_available:
         codec = "mp2"
@@ -282,9 +287,15 @@ def test_frames_are_streamed_not_accumulated(tmp_path):
     assert peak < 10 * 320 * 240 * 3
 
 
-@pytest.mark.parametrize(("suffix", "codec"), [
-    (".mov", "libx264"), (".mkv", "libx264"), (".webm", "libvpx-vp9"), (".avi", "mpeg4"),
-])
+@pytest.mark.parametrize(
+    ("suffix", "codec"),
+    [
+        (".mov", "libx264"),
+        (".mkv", "libx264"),
+        (".webm", "libvpx-vp9"),
+        (".avi", "mpeg4"),
+    ],
+)
 def test_common_containers(tmp_path, suffix, codec):
     path = make_video(tmp_path / f"clip{suffix}", fps=10, n_frames=10, codec=codec)
     info = open_media(path)

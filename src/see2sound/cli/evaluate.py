@@ -45,10 +45,17 @@ def evaluate(
     audio: Path = typer.Argument(..., help="The render to evaluate (.wav or .flac)."),
     scene_path: Path = typer.Option(..., "--scene", help="The scene.json it was rendered from."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
-    format_name: str = typer.Option(None, "--format", help=f"Layout of AUDIO ({', '.join(FORMAT_NAMES)}); "
-                                    "default: from the channel count."),
-    hrtf: str = typer.Option(None, "--hrtf", help="Binaural: the HRTF used for rendering (analytic, "
-                             "auto or a .sofa file); default: the cues of Woodworth's spherical head."),
+    format_name: str = typer.Option(
+        None,
+        "--format",
+        help=f"Layout of AUDIO ({', '.join(FORMAT_NAMES)}); default: from the channel count.",
+    ),
+    hrtf: str = typer.Option(
+        None,
+        "--hrtf",
+        help="Binaural: the HRTF used for rendering (analytic, "
+        "auto or a .sofa file); default: the cues of Woodworth's spherical head.",
+    ),
 ) -> None:
     """Measure each source's direction against the scene, and the signal's health.
 
@@ -99,18 +106,26 @@ def _table(report: dict) -> str:
     for src in report["sources"]:
         intended = f"{_fmt(src.get('intended_azimuth_deg'))}/{_fmt(src.get('intended_elevation_deg'))}"
         estimated = f"{_fmt(src.get('estimated_azimuth_deg'))}/{_fmt(src.get('estimated_elevation_deg'))}"
-        lines.append(f"{src['id']:<16}{intended:>16}{estimated:>17}{_fmt(src['azimuth_error_deg'], '°'):>9}"
-                     f"{_fmt(src['elevation_error_deg'], '°'):>9}")
-    lines.append(f"median azimuth error {_fmt(report['median_azimuth_error_deg'], '°')}, "
-                 f"elevation error {_fmt(report['median_elevation_error_deg'], '°')}")
+        lines.append(
+            f"{src['id']:<16}{intended:>16}{estimated:>17}{_fmt(src['azimuth_error_deg'], '°'):>9}"
+            f"{_fmt(src['elevation_error_deg'], '°'):>9}"
+        )
+    lines.append(
+        f"median azimuth error {_fmt(report['median_azimuth_error_deg'], '°')}, "
+        f"elevation error {_fmt(report['median_elevation_error_deg'], '°')}"
+    )
     if "energy_map_cc" in report:
         lines.append(f"energy-map correlation {_fmt(report['energy_map_cc'], '', 3)}")
-    lines.append(f"loudness {_fmt(report['loudness_lufs'], ' LUFS')}, "
-                 f"true peak {_fmt(report['true_peak_dbtp'], ' dBTP')}, "
-                 f"clipped samples {report['clipped_samples']}, max DC {report['dc_offset_max']:.2e}")
-    lines.append(f"max inter-channel coherence {_fmt(report['max_interchannel_coherence'], '', 3)}, "
-                 f"dual mono {_fmt(report['dual_mono'])}, "
-                 f"LFE above 120 Hz {_fmt(report['lfe_above_120hz_db'], ' dB')}")
+    lines.append(
+        f"loudness {_fmt(report['loudness_lufs'], ' LUFS')}, "
+        f"true peak {_fmt(report['true_peak_dbtp'], ' dBTP')}, "
+        f"clipped samples {report['clipped_samples']}, max DC {report['dc_offset_max']:.2e}"
+    )
+    lines.append(
+        f"max inter-channel coherence {_fmt(report['max_interchannel_coherence'], '', 3)}, "
+        f"dual mono {_fmt(report['dual_mono'])}, "
+        f"LFE above 120 Hz {_fmt(report['lfe_above_120hz_db'], ' dB')}"
+    )
     return "\n".join(lines)
 
 

@@ -36,8 +36,14 @@ def lateral_angle_deg(vectors: np.ndarray) -> np.ndarray:
     return np.degrees(np.arcsin(np.clip(v[..., 1] / np.linalg.norm(v, axis=-1), -1.0, 1.0)))
 
 
-def gcc_phat(cross_spectrum: np.ndarray, sample_rate: int, n_fft: int, bins: np.ndarray | None = None,
-             upsample: int = UPSAMPLE, max_itd_s: float = MAX_ITD_S) -> tuple[np.ndarray, np.ndarray]:
+def gcc_phat(
+    cross_spectrum: np.ndarray,
+    sample_rate: int,
+    n_fft: int,
+    bins: np.ndarray | None = None,
+    upsample: int = UPSAMPLE,
+    max_itd_s: float = MAX_ITD_S,
+) -> tuple[np.ndarray, np.ndarray]:
     """Phase-transform cross-correlation of cross-spectra X_L·conj(X_R) ``(..., bins)`` (Knapp & Carter 1976).
 
     ``bins`` (boolean) selects the frequencies to use; by default those with energy. Returns the correlation
@@ -68,8 +74,14 @@ def _refine(values: np.ndarray, index: np.ndarray, delays_s: np.ndarray) -> np.n
     return delays_s[index] + shift * step
 
 
-def gcc_phat_itd(cross_spectrum: np.ndarray, sample_rate: int, n_fft: int, max_itd_s: float = MAX_ITD_S,
-                 bins: np.ndarray | None = None, upsample: int = UPSAMPLE):
+def gcc_phat_itd(
+    cross_spectrum: np.ndarray,
+    sample_rate: int,
+    n_fft: int,
+    max_itd_s: float = MAX_ITD_S,
+    bins: np.ndarray | None = None,
+    upsample: int = UPSAMPLE,
+):
     """ITD in seconds at the highest GCC-PHAT peak of cross-spectra ``(..., bins)``; positive: left leads.
 
     Returns a float for one spectrum, else an array over the leading axes.
@@ -136,8 +148,14 @@ class HrtfCues:
         return 10 * np.log10(np.maximum(left, 1e-300) / np.maximum(right, 1e-300))
 
 
-def hrtf_cues(directions: np.ndarray, hrirs: np.ndarray, sample_rate: int, n_fft: int,
-              min_phase: np.ndarray | None = None, delays_samples: np.ndarray | None = None) -> HrtfCues:
+def hrtf_cues(
+    directions: np.ndarray,
+    hrirs: np.ndarray,
+    sample_rate: int,
+    n_fft: int,
+    min_phase: np.ndarray | None = None,
+    delays_samples: np.ndarray | None = None,
+) -> HrtfCues:
     """ITDs and spectra of HRIR pairs ``(k, 2, taps)`` measured at unit ``directions`` ``(k, 3)``.
 
     When the HRTF is rendered as minimum-phase filters ``(k, 2, taps)`` plus per-ear delays ``(k, 2)`` in
@@ -156,8 +174,16 @@ def hrtf_cues(directions: np.ndarray, hrirs: np.ndarray, sample_rate: int, n_fft
     dirs = np.asarray(directions, dtype=float)
     dirs = dirs / np.linalg.norm(dirs, axis=1, keepdims=True)
     p_left, p_right = (np.maximum(np.abs(spec[:, ear]) ** 2, 1e-30) for ear in (0, 1))
-    return HrtfCues(dirs, np.atleast_1d(itd), cross, p_left, p_right,
-                    np.fft.rfftfreq(size, 1.0 / sample_rate), size, int(sample_rate))
+    return HrtfCues(
+        dirs,
+        np.atleast_1d(itd),
+        cross,
+        p_left,
+        p_right,
+        np.fft.rfftfreq(size, 1.0 / sample_rate),
+        size,
+        int(sample_rate),
+    )
 
 
 @dataclass
@@ -174,9 +200,15 @@ class BinauralEstimate:
     ild_error_db: float | None = None
 
 
-def block_binaural(spec: np.ndarray, freqs_hz: np.ndarray, sample_rate: int, n_fft: int,
-                   cues: HrtfCues | None, weight: np.ndarray | None = None,
-                   intended: np.ndarray | None = None) -> tuple[BinauralEstimate, float]:
+def block_binaural(
+    spec: np.ndarray,
+    freqs_hz: np.ndarray,
+    sample_rate: int,
+    n_fft: int,
+    cues: HrtfCues | None,
+    weight: np.ndarray | None = None,
+    intended: np.ndarray | None = None,
+) -> tuple[BinauralEstimate, float]:
     """Cues of one block of binaural spectra ``(2, bins, frames)`` and their best match in ``cues``.
 
     Without an HRTF, the lateral angle comes from inverting Woodworth's ITD and front/back stays ambiguous.

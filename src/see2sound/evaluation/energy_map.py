@@ -44,8 +44,9 @@ def energy_map(y: np.ndarray, grid: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(np.einsum("gi,ij,gj->g", b, cov, b), 0.0))
 
 
-def intended_energy_map(grid: np.ndarray, directions: list[np.ndarray], energies: list[float],
-                        order: int) -> np.ndarray:
+def intended_energy_map(
+    grid: np.ndarray, directions: list[np.ndarray], energies: list[float], order: int
+) -> np.ndarray:
     """The map a perfect order-``order`` render gives for uncorrelated sources.
 
     ``directions[i]`` holds the unit vectors ``(t, 3)`` of source ``i`` over time (one row for a fixed

@@ -81,8 +81,11 @@ def evaluate_render(
     y = np.atleast_2d(np.asarray(y, dtype=float))
     if y.shape[0] != fmt.n_channels:
         raise See2SoundError(f"{fmt.name} needs {fmt.n_channels} channels, the audio has {y.shape[0]}")
-    report: dict = {"format": fmt.name, "sample_rate": int(sample_rate),
-                    "duration_s": y.shape[1] / sample_rate}
+    report: dict = {
+        "format": fmt.name,
+        "sample_rate": int(sample_rate),
+        "duration_s": y.shape[1] / sample_rate,
+    }
     report.update(signal_health(y, sample_rate, fmt))
     analyser = _Analyser(fmt, sample_rate, hrtf, block_s)
     sources = scene.sources
@@ -104,18 +107,27 @@ def evaluate_render(
         if isolation == "render":
             alone = np.atleast_2d(np.asarray(render_one(src.id), dtype=float))
             if alone.shape[0] != fmt.n_channels:
-                raise See2SoundError(f"source {src.id!r}: render has {alone.shape[0]} channels, "
-                                     f"{fmt.name} needs {fmt.n_channels}")
+                raise See2SoundError(
+                    f"source {src.id!r}: render has {alone.shape[0]} channels, "
+                    f"{fmt.name} needs {fmt.n_channels}"
+                )
             spec = analyser.spectra(alone)
             results.append(analyser.score_source(src, spec.shape[-1], lambda sl, spec=spec: spec[..., sl]))
         elif isolation == "single":
             results.append(analyser.score_source(src, mix_spec.shape[-1], lambda sl: mix_spec[..., sl]))
         elif isolation == "stems":
-            results.append(analyser.score_source(src, separator.n_frames,
-                                                 lambda sl, i=i: separator.block(sl)[i]))
+            results.append(
+                analyser.score_source(src, separator.n_frames, lambda sl, i=i: separator.block(sl)[i])
+            )
         else:
-            results.append({"id": src.id, "azimuth_error_deg": None, "elevation_error_deg": None,
-                            "note": "several sources and no stems or renderer to tell them apart"})
+            results.append(
+                {
+                    "id": src.id,
+                    "azimuth_error_deg": None,
+                    "elevation_error_deg": None,
+                    "note": "several sources and no stems or renderer to tell them apart",
+                }
+            )
     report["sources"] = results
     report["median_azimuth_error_deg"] = _median([r["azimuth_error_deg"] for r in results])
     report["median_elevation_error_deg"] = _median([r["elevation_error_deg"] for r in results])
@@ -135,14 +147,21 @@ class _Analyser:
         self.cues: HrtfCues | None = None
         if fmt.binaural and hrtf is not None:
             if int(hrtf.sample_rate) != self.sample_rate:
-                raise See2SoundError(f"HRTF sample rate {hrtf.sample_rate} Hz differs from the audio's "
-                                     f"{self.sample_rate} Hz")
+                raise See2SoundError(
+                    f"HRTF sample rate {hrtf.sample_rate} Hz differs from the audio's {self.sample_rate} Hz"
+                )
             if isinstance(hrtf, HrtfCues):  # already read (saves time when scoring many renders)
                 self.cues = hrtf
             else:
                 # the filters as rendered, where the HRTF says how (minimum phase plus delays)
-                self.cues = hrtf_cues(hrtf.directions, hrtf.hrirs, self.sample_rate, self.n_fft,
-                                      getattr(hrtf, "min_phase", None), getattr(hrtf, "delays_samples", None))
+                self.cues = hrtf_cues(
+                    hrtf.directions,
+                    hrtf.hrirs,
+                    self.sample_rate,
+                    self.n_fft,
+                    getattr(hrtf, "min_phase", None),
+                    getattr(hrtf, "delays_samples", None),
+                )
             self.n_fft = self.cues.n_fft
         self.hop = self.n_fft // 2
         self.freqs = np.fft.rfftfreq(self.n_fft, 1.0 / self.sample_rate)
@@ -187,21 +206,24 @@ class _Analyser:
         az_int, el_int = vector_to_direction(intended)
         az_err = np.abs(wrap_azimuth_deg(az_est - az_int))
         out["azimuth_error_deg"] = float(np.median(az_err))
-        out["elevation_error_deg"] = (float(np.median(np.abs(el_est - el_int))) if self.measures_elevation
-                                      else None)
+        out["elevation_error_deg"] = (
+            float(np.median(np.abs(el_est - el_int))) if self.measures_elevation else None
+        )
         if self.measures_elevation:
             out["angular_error_deg"] = float(np.median(angle_between_deg(est, intended)))
         mean_dir = np.sum(est * energies[active][:, None], axis=0)
         mean_az, mean_el = vector_to_direction(mean_dir)
         mean_int_az, mean_int_el = vector_to_direction(intended.mean(axis=0))
-        out.update({
-            "estimated_azimuth_deg": float(mean_az),
-            "estimated_elevation_deg": float(mean_el) if self.measures_elevation else None,
-            "intended_azimuth_deg": float(mean_int_az),
-            "intended_elevation_deg": float(mean_int_el),
-            "blocks": len(rows),
-            "moving": bool(src.is_moving),
-        })
+        out.update(
+            {
+                "estimated_azimuth_deg": float(mean_az),
+                "estimated_elevation_deg": float(mean_el) if self.measures_elevation else None,
+                "intended_azimuth_deg": float(mean_int_az),
+                "intended_elevation_deg": float(mean_int_el),
+                "blocks": len(rows),
+                "moving": bool(src.is_moving),
+            }
+        )
         extras = [r[4] for r in rows]
         for key in extras[0]:
             values = [e[key] for e in extras if e[key] is not None]
@@ -213,15 +235,25 @@ class _Analyser:
             r_e, r_v, energy = block_vectors(spec, self.freqs, self.speakers, weight)
             v_err = float(angle_between_deg(r_v, intended)) if np.linalg.norm(r_v) > 0 else None
             if not self.measures_elevation:  # a horizontal layout: compare azimuths only
-                v_err = float(abs(wrap_azimuth_deg(np.degrees(np.arctan2(r_v[1], r_v[0]))
-                                                   - np.degrees(np.arctan2(intended[1], intended[0])))))
-            return r_e, energy, {"energy_vector_length": float(np.linalg.norm(r_e)),
-                                 "velocity_vector_error_deg": v_err}
+                v_err = float(
+                    abs(
+                        wrap_azimuth_deg(
+                            np.degrees(np.arctan2(r_v[1], r_v[0]))
+                            - np.degrees(np.arctan2(intended[1], intended[0]))
+                        )
+                    )
+                )
+            return (
+                r_e,
+                energy,
+                {"energy_vector_length": float(np.linalg.norm(r_e)), "velocity_vector_error_deg": v_err},
+            )
         if self.kind == "intensity":
             vec, psi, energy = block_intensity(spec, self.freqs, weight)
             return vec, energy, {"diffuseness": psi}
-        est, energy = block_binaural(spec, self.freqs, self.sample_rate, self.n_fft, self.cues, weight,
-                                     intended)
+        est, energy = block_binaural(
+            spec, self.freqs, self.sample_rate, self.n_fft, self.cues, weight, intended
+        )
         az_int, el_int = vector_to_direction(intended)
         front = est.front if not est.front_back_ambiguous else bool(intended[0] >= 0)
         az = azimuth_from_lateral_deg(est.lateral_deg, float(el_int), front)
@@ -288,8 +320,9 @@ def _lag_samples(stem: np.ndarray, reference: np.ndarray, max_lag: int) -> int:
     return int(np.argmax(corr))
 
 
-def _energy_map_cc(y: np.ndarray, sample_rate: int, scene: Scene, stems,
-                   start_s: float = 0.0, stop_s: float | None = None) -> float | None:
+def _energy_map_cc(
+    y: np.ndarray, sample_rate: int, scene: Scene, stems, start_s: float = 0.0, stop_s: float | None = None
+) -> float | None:
     """ViSAGe-style correlation of the render's energy map with the map of a perfect render of the scene.
 
     Over ``start_s``–``stop_s`` (default: the whole clip); sources weigh by their stem's energy there
@@ -320,8 +353,11 @@ def _energy_map_cc(y: np.ndarray, sample_rate: int, scene: Scene, stems,
 def _energy_map_cc_per_second(y: np.ndarray, sample_rate: int, scene: Scene, stems) -> float | None:
     """Median of the energy-map correlation over 1 s windows (ViSAGe's 1 fps)."""
     seconds = y.shape[1] / sample_rate
-    values = [_energy_map_cc(y, sample_rate, scene, stems, t, t + 1.0) for t in np.arange(0.0, seconds, 1.0)
-              if seconds - t >= 0.5]
+    values = [
+        _energy_map_cc(y, sample_rate, scene, stems, t, t + 1.0)
+        for t in np.arange(0.0, seconds, 1.0)
+        if seconds - t >= 0.5
+    ]
     return _median(values)
 
 

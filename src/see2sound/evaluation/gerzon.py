@@ -28,8 +28,9 @@ def energy_vector(channel_power: np.ndarray, speakers: np.ndarray) -> np.ndarray
     return vec / np.maximum(total, 1e-300)[..., None] if vec.ndim > 1 else vec / max(float(total), 1e-300)
 
 
-def block_vectors(spec: np.ndarray, freqs_hz: np.ndarray, speakers: np.ndarray,
-                  weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+def block_vectors(
+    spec: np.ndarray, freqs_hz: np.ndarray, speakers: np.ndarray, weight: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Energy and velocity vectors of one block of spectra ``(k, bins, frames)`` of the loudspeaker channels.
 
     ``weight`` ``(bins, frames)`` in [0, 1] selects the time-frequency cells that belong to one source.
@@ -48,8 +49,9 @@ def block_vectors(spec: np.ndarray, freqs_hz: np.ndarray, speakers: np.ndarray,
     return r_e, r_v, float(power.sum())
 
 
-def gerzon_vectors(y: np.ndarray, sample_rate: int, fmt: Format,
-                   block_s: float = 0.25) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def gerzon_vectors(
+    y: np.ndarray, sample_rate: int, fmt: Format, block_s: float = 0.25
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Energy and velocity vectors of a loudspeaker signal ``(channels, samples)`` per block of ``block_s``.
 
     Returns ``(times_s (b,), r_E (b, 3), r_V (b, 3))``.

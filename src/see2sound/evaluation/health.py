@@ -30,8 +30,10 @@ def k_weighting_filters(sample_rate: int) -> list[tuple[np.ndarray, np.ndarray]]
     vh = 10 ** (3.999843853973347 / 20)
     vb = vh**0.4996667741545416
     a0 = 1 + k / q + k * k
-    shelf = (np.array([vh + vb * k / q + k * k, 2 * (k * k - vh), vh - vb * k / q + k * k]) / a0,
-             np.array([1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]))
+    shelf = (
+        np.array([vh + vb * k / q + k * k, 2 * (k * k - vh), vh - vb * k / q + k * k]) / a0,
+        np.array([1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]),
+    )
     k = np.tan(np.pi * 38.13547087602444 / sample_rate)
     q = 0.5003270373238773
     a0 = 1 + k / q + k * k

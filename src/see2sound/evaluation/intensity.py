@@ -14,8 +14,9 @@ from .spectra import analysis_fft_size, stft
 INTENSITY_BAND_HZ = (100.0, 16000.0)
 
 
-def block_intensity(spec: np.ndarray, freqs_hz: np.ndarray,
-                    weight: np.ndarray | None = None) -> tuple[np.ndarray, float, float]:
+def block_intensity(
+    spec: np.ndarray, freqs_hz: np.ndarray, weight: np.ndarray | None = None
+) -> tuple[np.ndarray, float, float]:
     """Summed active intensity of one block of AmbiX spectra ``(≥4, bins, frames)`` (ACN: W Y Z X).
 
     Returns ``(intensity (3,) as x y z, diffuseness ψ = 1 − |ΣI| / ΣE in [0, 1], energy)``.
@@ -31,8 +32,9 @@ def block_intensity(spec: np.ndarray, freqs_hz: np.ndarray,
     return intensity, float(np.clip(diffuseness, 0.0, 1.0)), energy
 
 
-def intensity_directions(y: np.ndarray, sample_rate: int,
-                         block_s: float = 0.25) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def intensity_directions(
+    y: np.ndarray, sample_rate: int, block_s: float = 0.25
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Active intensity vectors of an AmbiX signal ``(channels ≥ 4, samples)`` per block of ``block_s``.
 
     Returns ``(times_s (b,), unit vectors (b, 3), diffuseness (b,))``.

@@ -97,8 +97,9 @@ def chroma_profile(y: np.ndarray, sample_rate: int = ANALYSIS_RATE) -> np.ndarra
     return profile / total if total > 0 else profile
 
 
-def spectral_contrast(y: np.ndarray, sample_rate: int = ANALYSIS_RATE, n_bands: int = 6,
-                      quantile: float = 0.02) -> np.ndarray:
+def spectral_contrast(
+    y: np.ndarray, sample_rate: int = ANALYSIS_RATE, n_bands: int = 6, quantile: float = 0.02
+) -> np.ndarray:
     """Time-averaged peak-minus-valley level in dB per octave band from 200 Hz (Jiang et al. 2002)."""
     power = _power_spectrogram(np.asarray(y, dtype=float))
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / sample_rate)

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 from ..errors import MediaError
 from ..fileio import atomic_output
@@ -32,15 +31,39 @@ def resample(y: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
     """Band-limited polyphase resampling along the last axis (Kaiser window, scipy ``resample_poly``)."""
     if sr_in == sr_out:
         return y
+    from scipy.signal import resample_poly  # lazy: scipy.signal costs about a second to import
+
     g = gcd(int(sr_in), int(sr_out))
     up, down = int(sr_out) // g, int(sr_in) // g
     return resample_poly(y, up, down, axis=-1, window=("kaiser", 8.6)).astype(y.dtype, copy=False)
 
 
+# Frames per libsndfile read: the interleaved block stays in cache while it is de-interleaved.
+READ_BLOCK = 65536
+
+
 def read_audio_soundfile(path: Path) -> tuple[np.ndarray, int]:
-    """Read with libsndfile: ``(channels, samples)`` float32 and the file's rate."""
-    data, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    return np.ascontiguousarray(data.T), int(sr)
+    """Read with libsndfile: ``(channels, samples)`` float32 and the file's rate.
+
+    Read block by block straight into the channel-major result: one pass over memory instead of an
+    interleaved copy of the whole file and a cache-unfriendly transpose (the same samples).
+    """
+    with sf.SoundFile(str(path)) as fh:
+        channels, sr = fh.channels, fh.samplerate
+        out = np.empty((channels, max(int(fh.frames), 0)), np.float32)
+        block = np.empty((READ_BLOCK, channels), np.float32)
+        n = 0
+        while True:
+            got = fh.read(READ_BLOCK, dtype="float32", always_2d=True, out=block).shape[0]
+            if got == 0:
+                break
+            if n + got > out.shape[1]:  # more frames than the header said
+                grown = np.empty((channels, max(2 * out.shape[1], n + got)), np.float32)
+                grown[:, :n] = out[:, :n]
+                out = grown
+            out[:, n : n + got] = block[:got].T
+            n += got
+    return (out if n == out.shape[1] else np.ascontiguousarray(out[:, :n])), int(sr)
 
 
 def decode_audio_stream(container, stream) -> tuple[np.ndarray, int]:

@@ -21,8 +21,21 @@ from ..errors import MediaError
 CONTAINER_BOXES = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"udta", b"mvex"}
 # Audio sample entries (ISO and QuickTime) whose children may hold SA3D.
 AUDIO_SAMPLE_ENTRIES = {
-    b"mp4a", b"Opus", b"lpcm", b"sowt", b"twos", b"in24", b"in32", b"fl32", b"fl64", b"ipcm", b"fpcm",
-    b"fLaC", b"ac-3", b"ec-3", b"raw ",
+    b"mp4a",
+    b"Opus",
+    b"lpcm",
+    b"sowt",
+    b"twos",
+    b"in24",
+    b"in32",
+    b"fl32",
+    b"fl64",
+    b"ipcm",
+    b"fpcm",
+    b"fLaC",
+    b"ac-3",
+    b"ec-3",
+    b"raw ",
 }
 
 

@@ -25,8 +25,10 @@ from __future__ import annotations
 import heapq
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import islice
 from math import ceil
 from pathlib import Path
 
@@ -163,15 +165,47 @@ def mix_original(y: np.ndarray, layout: Format | None, original: np.ndarray) -> 
 
 
 def encode_audio_packets(stream, y: np.ndarray, plan: AudioPlan) -> Iterator:
-    """Encode ``y`` block by block as packed float frames (the encoder re-blocks to its frame size)."""
+    """Encode ``y`` block by block as float frames (the encoder re-blocks to its frame size).
+
+    AAC gets planar float, its native format: no transpose here and no sample format conversion in
+    FFmpeg (the same packets as packed input). Not for 8 channels or more: PyAV's ``AudioFrame.planes``
+    then reads past ``AVFrame.data``. Other codecs get packed float.
+    """
+    planar = plan.codec == "aac" and y.shape[0] < 8
     for start in range(0, y.shape[1], BLOCK):
-        block = np.ascontiguousarray(y[:, start : start + BLOCK].T).reshape(1, -1)
-        frame = av.AudioFrame.from_ndarray(block, format="flt", layout=plan.layout)
+        if planar:
+            block = np.ascontiguousarray(y[:, start : start + BLOCK], dtype=np.float32)
+        else:
+            block = np.ascontiguousarray(y[:, start : start + BLOCK].T).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(block, format="fltp" if planar else "flt", layout=plan.layout)
         frame.sample_rate = plan.sample_rate
         frame.pts = start
         frame.time_base = Fraction(1, plan.sample_rate)
         yield from stream.encode(frame)
     yield from stream.encode(None)
+
+
+def encode_ahead(out, stream, y: np.ndarray, plan: AudioPlan, pool, packets_per_task: int = 64) -> Iterator:
+    """:func:`encode_audio_packets` run on ``pool``'s one thread, a batch ahead of the caller's muxing.
+
+    FFmpeg encodes without holding the GIL, so the encoder works while the caller copies and muxes
+    video packets. The encoder is opened and the header written here first, so that the worker never
+    races the muxer over the stream's time base; the packets are the same as when encoding inline.
+    """
+    stream.codec_context.open(strict=False)
+    out.start_encoding()
+    packets = encode_audio_packets(stream, y, plan)
+
+    def batch() -> list:
+        return list(islice(packets, packets_per_task))
+
+    future = pool.submit(batch)
+    while True:
+        done = future.result()
+        if not done:
+            return
+        future = pool.submit(batch)
+        yield from done
 
 
 def add_audio_stream(out, plan: AudioPlan):
@@ -313,7 +347,8 @@ def mux(
         y = resample(y, sr, plan.sample_rate)
     if plan.codec == "pcm_s24le":
         log.info("%s: %d channels stored as 24-bit PCM", output, y.shape[0])
-    options = {"movflags": "+faststart"} if container_format in ("mp4", "mov") else {}
+    # MKV: bitexact, or FFmpeg writes a random segment UID and the same input gives different bytes.
+    options = {"movflags": "+faststart"} if container_format in ("mp4", "mov") else {"fflags": "+bitexact"}
     try:
         with atomic_output(output, overwrite=overwrite) as tmp:
             write_muxed(tmp, container_format, options, info, y, plan, keep_original=(mode == "keep"))
@@ -364,7 +399,8 @@ def write_muxed(
                         packet.stream = copies[packet.stream.index]
                         yield packet
 
-                _mux_in_time_order(out, [copied(), encode_audio_packets(audio_out, y, plan)])
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="see2sound-encode") as pool:
+                    _mux_in_time_order(out, [copied(), encode_ahead(out, audio_out, y, plan, pool)])
         else:
             _, video_packets = encode_picture_packets(out, info, duration_s)
             audio_out = add_audio_stream(out, plan)

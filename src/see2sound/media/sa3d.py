@@ -124,4 +124,3 @@ def read_sa3d(path: str | os.PathLike, track: int = 0) -> SpatialAudio | None:
     entry = audio_sample_entry(moov, tracks[track])[-1]
     box = find_child(moov, entry, b"SA3D")
     return None if box is None else parse_sa3d(bytes(moov[box.offset : box.end]))
-

@@ -23,6 +23,7 @@ DEFAULT_IMAGE_DURATION_S = 10.0
 ANALYSIS_FPS = 4.0
 ANALYSIS_MAX_SIZE = 1024
 STATIC_SPREAD_DEG = 1.0  # a track that moves less than this becomes a fixed position
+PREVIEW_IMAGE_SIZE = 800  # long side, pixels, of the picture drawn in preview.png
 
 
 def _round(x: float, digits: int = 3) -> float:
@@ -149,13 +150,16 @@ def write_preview(path: Path, image: np.ndarray, drafts: list, scene: Scene) -> 
     h, w = image.shape[:2]
     fig = Figure(figsize=(12, 5.5), dpi=100)
     ax, top = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
-    ax.imshow(image, extent=(-0.5, w - 0.5, h - 0.5, -0.5))
+    # the picture's panel is about 700 px wide: a copy of that size draws faster and looks the same
+    ax.imshow(_shrink(image, PREVIEW_IMAGE_SIZE), extent=(-0.5, w - 0.5, h - 0.5, -0.5))
     colours = matplotlib.colormaps["tab10"]
-    overlay = np.zeros((*drafts[0].region.mask.shape, 4)) if drafts else None
+    masks = [d.region.mask for d in drafts if d.region.mask is not None]  # later video frames keep none
+    overlay = np.zeros((*masks[0].shape, 4)) if masks else None
     for i, (draft, src) in enumerate(zip(drafts, scene.sources, strict=False)):
         colour = colours(i % 10)
-        if overlay is not None and draft.region.mask.shape == overlay.shape[:2]:
-            overlay[draft.region.mask] = (*colour[:3], 0.4 if draft.kind == "object" else 0.2)
+        mask = draft.region.mask
+        if overlay is not None and mask is not None and mask.shape == overlay.shape[:2]:
+            overlay[mask] = (*colour[:3], 0.4 if draft.kind == "object" else 0.2)
         x0, y0, x1, y1 = draft.bbox
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=colour, linewidth=2))
         az, el, dist = src.direction_at(0.0)
@@ -201,7 +205,33 @@ def write_preview(path: Path, image: np.ndarray, drafts: list, scene: Scene) -> 
     top.set_xlabel("← left     metres (log scale)     right →")
     top.set_title("top view (forward is up)", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, format="png", metadata={"Software": None})
+    # fast zlib level: a few times faster than the default for a slightly larger file
+    fig.savefig(path, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+
+
+def _shrink(image: np.ndarray, max_size: int) -> np.ndarray:
+    """``image`` reduced (box filter) so that its long side is at most ``max_size`` pixels."""
+    h, w = image.shape[:2]
+    factor = max(h, w) / max_size
+    if factor <= 1.0 or image.dtype != np.uint8 or image.ndim != 3:
+        return image
+    from PIL import Image
+
+    size = (max(1, round(w / factor)), max(1, round(h / factor)))
+    return np.asarray(Image.fromarray(np.ascontiguousarray(image)).resize(size, Image.Resampling.BOX))
+
+
+def _prefetched(items):
+    """Iterate ``items`` with the next one produced on a helper thread while the caller works on the
+    current one (video decoding releases the GIL, so it overlaps the analysis of the previous frame)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    iterator, done = iter(items), object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="see2sound-decode") as pool:
+        pending = pool.submit(next, iterator, done)
+        while (item := pending.result()) is not done:
+            pending = pool.submit(next, iterator, done)
+            yield item
 
 
 def analyze(
@@ -220,6 +250,7 @@ def analyze(
     overwrite: bool = False,
     seed: int = 0,
     preview: bool = True,
+    defer_preview: list | None = None,
 ) -> Scene:
     """Analyse ``input_path`` and write ``output_scene_path`` (plus ``preview.png`` beside it).
 
@@ -249,6 +280,9 @@ def analyze(
         Recorded in the scene; the classical analysis is deterministic.
     preview : bool
         Also write ``preview.png`` beside the scene.
+    defer_preview : list, optional
+        Instead of drawing the preview here, append to this list a function without arguments that
+        draws it (:func:`~see2sound.pipeline.run.run` draws it on a helper thread while it renders).
 
     Returns
     -------
@@ -309,7 +343,7 @@ def analyze(
                 yield f
 
         tracks, analyses = analyze_frames(
-            remember(frames),
+            remember(_prefetched(frames)),
             n_sources=sources,
             hfov_deg=hfov,
             projection=proj,
@@ -360,8 +394,14 @@ def analyze(
         name=str(out_path),
         base_dir=out_path.parent,
     )
-    if preview:
+
+    def draw_preview() -> None:
         with atomic_output(preview_path, overwrite=overwrite) as tmp:
             write_preview(tmp, preview_frame, drafts_for_preview, scene)
+
+    if preview and defer_preview is not None:
+        defer_preview.append(draw_preview)
+    elif preview:
+        draw_preview()
     save_scene(scene, out_path, overwrite=True)
     return scene

@@ -211,11 +211,13 @@ def run(
 
     created = not out_dir.exists()
     started = time.perf_counter()
+    preview_thread = None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         if not os.access(out_dir, os.W_OK):
             raise See2SoundError(f"{out_dir}: output folder is not writable")
         scene, reused = _previous_scene(scene_path, analysis_key)
+        preview_jobs: list = []
         if scene is None:
             announce(f"analysing {input_path.name}")
             scene = analyze(
@@ -231,8 +233,11 @@ def run(
                 projection=projection,
                 overwrite=True,
                 seed=seed,
+                defer_preview=preview_jobs,
             )
             scene = load_scene(scene_path)
+        # matplotlib's import and drawing (about a second) overlap the sounds and renders
+        preview_thread = _Background(preview_jobs[0]) if preview_jobs else None
         if _run_info(scene).get("sound_key") != sound_key:
             for src in scene.sources:
                 src.audio = None
@@ -254,8 +259,6 @@ def run(
         )
 
         result = RunResult(out_dir, scene_path, reused_scene=reused)
-        preview = out_dir / "preview.png"
-        result.preview = preview if preview.exists() else None
         for name in formats:
             announce(f"rendering {name}")
             result.audio[name] = render(
@@ -282,12 +285,42 @@ def run(
                 spherical=scene.media is not None and scene.media.projection == "equirect",
             )
         result.credits = _write_credits(out_dir, scene_path, hrtf, formats, sample_rate)
+        if preview_thread is not None:
+            preview_thread.join()
+        preview = out_dir / "preview.png"
+        result.preview = preview if preview.exists() else None
     except BaseException:
+        if preview_thread is not None:
+            preview_thread.join(reraise=False)
         if created:
             shutil.rmtree(out_dir, ignore_errors=True)
         raise
     log.debug("run finished in %.1f s", time.perf_counter() - started)
     return result
+
+
+class _Background:
+    """``func()`` on a helper thread; :meth:`join` waits for it and raises what it raised."""
+
+    def __init__(self, func: Callable[[], object]):
+        import threading
+
+        self.error: BaseException | None = None
+
+        def target() -> None:
+            try:
+                func()
+            except BaseException as exc:  # handed to the caller by join()
+                self.error = exc
+
+        self.thread = threading.Thread(target=target, name="see2sound-preview", daemon=True)
+        self.thread.start()
+
+    def join(self, reraise: bool = True) -> None:
+        self.thread.join()
+        if reraise and self.error is not None:
+            error, self.error = self.error, None
+            raise error
 
 
 def _run_info(scene: Scene) -> dict:

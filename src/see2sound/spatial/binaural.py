@@ -259,11 +259,13 @@ def _render_moving(sources, hrtf, hop):
         prepared.append((windows, mp, np.ascontiguousarray(delays.T), which))
     per_block = -(-n_fft // block)
     out = np.zeros((2, (n_blocks + per_block) * block), dtype=np.float32)
+    frames = np.zeros((min(_CHUNK, n_blocks), n_fft), dtype=np.float32)  # windowed segments, zero-padded
     for c0 in range(0, n_blocks, _CHUNK):
         c1 = min(n_blocks, c0 + _CHUNK)
         total = None
         for windows, mp, delays, which in prepared:
-            spec = sp_fft.rfft(windows[c0 * block : c1 * block : block] * window, n_fft, axis=-1)
+            np.multiply(windows[c0 * block : c1 * block : block], window, out=frames[: c1 - c0, :seg_len])
+            spec = sp_fft.rfft(frames[: c1 - c0], axis=-1)
             first, last = which[c0], which[c1 - 1] + 1  # the filters this chunk uses
             hc = np.zeros((2, last - first, n_fft), dtype=np.float32)
             delayed_filters(mp[:, first:last], delays[:, first:last], n_fft, out=hc)

@@ -9,7 +9,6 @@ Doppler shift of a moving source.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import oaconvolve
 
 FIR_TAPS = 81
 
@@ -53,6 +52,8 @@ def delay_fir(
         raise ValueError("delay must be 0 or more samples")
     whole = int(np.floor(delay_samples))
     h = windowed_sinc(delay_samples - whole, n_taps)
+    from scipy.signal import oaconvolve  # imported here: scipy.signal is slow to import
+
     full = oaconvolve(y, h.astype(y.dtype, copy=False))  # impulse at 0 -> peak at centre tap
     start = (n_taps - 1) // 2 - whole  # out[t] = full[t + start]
     out = np.zeros(n_out, dtype=full.dtype)

@@ -20,7 +20,6 @@ from math import gcd
 
 import numpy as np
 from scipy import fft as sp_fft
-from scipy.signal import resample_poly
 
 from ..errors import See2SoundError
 
@@ -78,6 +77,8 @@ def onset_delay(h: np.ndarray, threshold_db: float = -20.0, oversample: int = 8)
     """Onset of each impulse response in samples (fractional): first crossing of ``threshold_db``
     below its peak, found on an ``oversample``-times band-limited interpolation.
     """
+    from scipy.signal import resample_poly  # imported here: scipy.signal is slow to import
+
     h = np.asarray(h, dtype=float)
     up = resample_poly(h, oversample, 1, axis=-1)
     env = np.abs(up)
@@ -122,6 +123,8 @@ def _signed_minimum_phase(hrirs: np.ndarray) -> np.ndarray:
 
 
 def _resample_filters(h: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
+    from scipy.signal import resample_poly
+
     g = gcd(int(sr_in), int(sr_out))
     return resample_poly(h, int(sr_out) // g, int(sr_in) // g, axis=-1, window=("kaiser", 8.6))
 
@@ -286,7 +289,9 @@ class HRTF:
             return idx, w
         _, nearest = tree.query(p, k=3)
         cand = incident[nearest].reshape(len(p), -1)  # triangles touching the 3 nearest vertices, -1 padded
-        g = np.einsum("qi,qcij->qcj", p, inv[np.maximum(cand, 0)])
+        inv_c = inv[np.maximum(cand, 0)]  # (q, candidates, 3, 3): g = p @ inv, written out (beats einsum)
+        g = p[:, 0, None, None] * inv_c[:, :, 0] + p[:, 1, None, None] * inv_c[:, :, 1]
+        g += p[:, 2, None, None] * inv_c[:, :, 2]
         score = np.where(cand >= 0, g.min(axis=2), -np.inf)
         best = np.argmax(score, axis=1)
         rows = np.arange(len(p))
@@ -363,16 +368,23 @@ def delayed_filters(
     frac = _FRAC_TABLE[step].astype(mp.dtype)  # (rows, FRAC_TAPS)
     conv_len = taps + FRAC_TAPS - 1
     conv = np.zeros((len(mp), conv_len), dtype=mp.dtype)
+    product = np.empty_like(mp)
     for j in range(FRAC_TAPS):  # short batched convolution
-        conv[:, j : j + taps] += frac[:, j : j + 1] * mp
+        np.multiply(frac[:, j : j + 1], mp, out=product)
+        conv[:, j : j + taps] += product
     if out is None:
         out = np.zeros(lead_shape + (length,), dtype=mp.dtype)
     flat = out.reshape(-1, length)
     start = np.maximum(whole - FRAC_LEAD, 0)
-    cols = start[:, None] + np.arange(conv_len)
-    inside = cols < length
-    rows = np.broadcast_to(np.arange(len(mp))[:, None], cols.shape)
-    flat[rows[inside], cols[inside]] = conv[inside]
+    if len(mp) and flat.flags.c_contiguous and int(start.max()) + conv_len <= length:
+        # every filter fits: one write through flat indices (no masks)
+        at = (np.arange(len(mp)) * length + start)[:, None] + np.arange(conv_len)
+        flat.reshape(-1)[at] = conv
+    else:
+        cols = start[:, None] + np.arange(conv_len)
+        inside = cols < length
+        rows = np.broadcast_to(np.arange(len(mp))[:, None], cols.shape)
+        flat[rows[inside], cols[inside]] = conv[inside]
     if not np.shares_memory(flat, out):  # `out` was not contiguous: reshape made a copy
         out[...] = flat.reshape(out.shape)
     return out

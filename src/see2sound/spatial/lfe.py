@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import butter, sosfilt
 
 LFE_CUTOFF_HZ = 120.0
 
@@ -22,6 +21,8 @@ def lfe_feed(mix: np.ndarray, sr: int, lfe_db: float = -10.0, cutoff_hz: float =
     >>> round(float(np.abs(low[sr // 2 :]).max()), 2)   # 40 Hz passes
     1.0
     """
+    from scipy.signal import butter, sosfilt  # imported here: scipy.signal is slow to import
+
     sos = butter(4, cutoff_hz, btype="low", fs=sr, output="sos")
     out = sosfilt(sos, np.asarray(mix, dtype=float))
     return (out * 10.0 ** (lfe_db / 20.0)).astype(np.result_type(mix, np.float32), copy=False)

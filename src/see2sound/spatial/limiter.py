@@ -5,8 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
-from scipy.signal import firwin, resample_poly
 
 
 @lru_cache(maxsize=8)
@@ -17,6 +15,8 @@ def _polyphase_interpolator(oversample: int) -> tuple[np.ndarray, np.ndarray, fl
     ``Σ_k H[p, k] · x[c − offsets[k]]``; ``bound = max_p Σ_k |H[p, k]|`` limits how far any interpolated
     value can exceed the largest sample around it.
     """
+    from scipy.signal import firwin  # imported here: scipy.signal is slow to import
+
     half = 10 * oversample
     h = firwin(2 * half + 1, 1.0 / oversample, window=("kaiser", 8.6)) * oversample
     offsets = np.arange(-(half // oversample) - 1, half // oversample + 2)
@@ -44,11 +44,15 @@ def _oversampled_abs_peaks(y: np.ndarray, oversample: int, threshold: float = 0.
     taps, offsets, bound = _polyphase_interpolator(oversample)
     if float(peaks.max()) * bound < threshold:  # nothing anywhere can reach the threshold
         return peaks
+    from scipy.ndimage import maximum_filter1d  # imported here: scipy.ndimage is slow to import
+
     reach = int(np.abs(offsets).max())
     n = y.shape[-1]
     near = maximum_filter1d(peaks, 2 * reach + 1, mode="constant")
     candidates = np.flatnonzero(near * bound >= threshold)
     if len(candidates) > n // 8:  # loud throughout: oversample everything, one channel at a time
+        from scipy.signal import resample_poly
+
         for channel in y:
             up = resample_poly(channel, oversample, 1, window=("kaiser", 8.6))[: n * oversample]
             np.maximum(peaks, np.abs(up).reshape(n, oversample).max(axis=1), out=peaks)
@@ -105,6 +109,8 @@ def limit_true_peak(
     needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-30))
     if needed.min() >= 1.0:
         return y
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
     width = max(1, int(round(attack_ms * 1e-3 * sr))) | 1  # odd
     half = width // 2
     ahead = minimum_filter1d(needed, width, mode="nearest", origin=-half)  # min over [t, t + w)

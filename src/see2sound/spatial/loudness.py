@@ -13,7 +13,6 @@ source itself, so an ambisonic file and a mono file of the same sources read the
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import sosfilt
 
 from ..formats import Format, get_format
 
@@ -92,12 +91,15 @@ def integrated_loudness(y: np.ndarray, sr: int, weights: np.ndarray | None = Non
         return float("-inf")
     # mean square per 400 ms block with 75 % overlap, from the sums over 100 ms steps; one channel at a
     # time keeps the memory to one channel's worth
+    from scipy.signal import sosfilt  # imported here: scipy.signal is slow to import
+
     sos = k_weighting_sos(sr)
     n_steps = n // step
     per_block_steps = block // step
     blocks = np.empty((channels.size, n_steps - per_block_steps + 1))
     for row, c in enumerate(channels):
-        z = sosfilt(sos, np.asarray(y[c], dtype=float))[: n_steps * step] ** 2
+        z = sosfilt(sos, np.asarray(y[c], dtype=float))[: n_steps * step]
+        np.square(z, out=z)
         cum = np.concatenate([[0.0], np.cumsum(z.reshape(n_steps, step).sum(axis=-1))])
         blocks[row] = (cum[per_block_steps:] - cum[:-per_block_steps]) / block
     weights = weights[channels]

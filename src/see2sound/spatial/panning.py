@@ -129,7 +129,9 @@ class Panner:
             raise See2SoundError("panning directions must be finite, non-zero vectors")
         p = p / norm
         out = np.empty((len(p), self.layout.n_speakers))
-        step = 1 << 14  # chunks keep the temporaries in cache
+        n_cells, dim, _ = self._inverses.shape
+        # chunks keep the (directions, cells, dim) weights within about 1 MiB, in cache
+        step = max(1024, min(1 << 14, (1 << 20) // (8 * n_cells * dim)))
         for start in range(0, len(p), step):
             chunk = p[start : start + step]
             energies = self._energies_3d(chunk) if self.layout.is_3d else self._energies_2d(chunk)

@@ -40,7 +40,7 @@ log = get_logger(__name__)
 
 METHODS = ("panning", "paper")
 DEFAULT_HOP = 128  # control points every 2.7 ms at 48 kHz
-_CHUNK_BLOCKS = 256
+_CHUNK_BLOCKS = 128  # blocks mixed at once: their temporaries (about 1 MiB) stay in L2
 
 
 @dataclass
@@ -198,7 +198,29 @@ def _control_times(n: int, sr: int, hop: int) -> np.ndarray:
 
 def _per_sample(values_ctrl: np.ndarray, n: int, hop: int) -> np.ndarray:
     """Linear interpolation of control-point values ``(m,)`` to every sample."""
-    return np.interp(np.arange(n), np.arange(len(values_ctrl)) * hop, values_ctrl)
+    values_ctrl = np.asarray(values_ctrl, dtype=float)
+    n_blocks = -(-n // hop)
+    if len(values_ctrl) < n_blocks + 1:  # too few points: hold the last value
+        return np.interp(np.arange(n), np.arange(len(values_ctrl)) * hop, values_ctrl)
+    # block by block: v[b] + (v[b + 1] − v[b]) · j / hop (no search, unlike np.interp)
+    start = values_ctrl[:n_blocks, None]
+    ramp = np.arange(hop) / hop
+    return (start + (values_ctrl[1 : n_blocks + 1, None] - start) * ramp).reshape(-1)[:n]
+
+
+def _scale_per_sample(signal: np.ndarray, values_ctrl: np.ndarray, hop: int) -> None:
+    """Multiply ``signal`` ``(n,)`` in place by control-point values interpolated to every sample."""
+    values_ctrl = np.asarray(values_ctrl, dtype=float)
+    if values_ctrl.size and np.all(values_ctrl == values_ctrl[0]):  # constant: one scalar
+        signal *= np.asarray(values_ctrl[0], dtype=signal.dtype)
+        return
+    n = signal.shape[-1]
+    step = hop * _CHUNK_BLOCKS * 16  # bounded temporaries
+    for s0 in range(0, n, step):
+        s1 = min(n, s0 + step)
+        b0 = s0 // hop
+        g = _per_sample(values_ctrl[b0:], s1 - s0, hop).astype(signal.dtype)
+        signal[s0:s1] *= g
 
 
 def _prepare_mono(
@@ -321,7 +343,7 @@ def render_free_field(
 
         m_bin = n // hop + 1
         for i, g in enumerate(dist_gain.T):  # 1/r on the mono signals (``stacked`` is ours to change)
-            stacked[i] *= _per_sample(g, n, hop).astype(dtype)
+            _scale_per_sample(stacked[i], g, hop)
         y = render_binaural_mix(
             list(stacked),
             [np.ascontiguousarray(d[:m_bin]) for d in dirs_ctrl],
@@ -444,7 +466,7 @@ def render_scene(
         if src.gain_db:
             s = s * np.asarray(10.0 ** (src.gain_db / 20.0), dtype=s.dtype)
         if src.active is not None:  # heard only while it is in the picture, with fades
-            s = s * activity_envelope(src.active[0], src.active[1], n, sr).astype(s.dtype)
+            s = s * activity_envelope(src.active[0], src.active[1], n, sr).astype(s.dtype, copy=False)
         if src.is_moving:
             d, r = src.positions_at(times)
         else:

@@ -13,6 +13,7 @@ does in a real room.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -116,8 +117,7 @@ def image_sources(source_xyz, listener_xyz, room_dims_m, absorption=0.15, max_or
     if not 0 <= int(max_order) <= 10:
         raise See2SoundError(f"reflection order must be 0-10, got {max_order}")
     beta = np.sqrt(1.0 - alpha)
-    r = range(-max_order, max_order + 1)
-    idx = np.array([(i, j, k) for i in r for j in r for k in r if 0 < abs(i) + abs(j) + abs(k) <= max_order])
+    idx = _image_indices(int(max_order))
     if len(idx) == 0:
         return ImageSources(np.zeros(src.shape[:-1] + (0, 3)), np.zeros(0), np.zeros(0, dtype=int))
     odd = (idx % 2) != 0
@@ -129,6 +129,15 @@ def image_sources(source_xyz, listener_xyz, room_dims_m, absorption=0.15, max_or
     near = n - far
     gains = np.prod(beta[0::2] ** near * beta[1::2] ** far, axis=1)
     return ImageSources(positions - lis, gains, n.sum(axis=1))
+
+
+@lru_cache(maxsize=16)
+def _image_indices(max_order: int) -> np.ndarray:
+    """The reflection indices ``(i, j, k)`` with ``0 < |i| + |j| + |k| ≤ max_order`` (read-only)."""
+    r = range(-max_order, max_order + 1)
+    idx = np.array([(i, j, k) for i in r for j in r for k in r if 0 < abs(i) + abs(j) + abs(k) <= max_order])
+    idx.flags.writeable = False
+    return idx
 
 
 def ground_reflection(source_xyz, listener_xyz, absorption=0.3) -> ImageSources:

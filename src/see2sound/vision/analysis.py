@@ -9,7 +9,9 @@ expects to hear. :func:`analyze_frames` does it for every frame and tracks the r
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -34,6 +36,7 @@ log = get_logger(__name__)
 
 WORKING_SIZE = 320  # long side, pixels, of the picture the classical backends analyse
 DETECTION_MIN_SCORE = 0.35
+DETECTOR_THREADS = 1  # onnxruntime threads of the NanoDet session (it runs beside the classical analysis)
 PRIOR_WEIGHT = 0.7  # weight of a size prior against the depth map, in log-distance
 # Ambience (sky, sea, a forest) is heard from its near edge, not from its median point hundreds of metres
 # away: its source distance is capped so that 1/r attenuation does not silence it.
@@ -111,7 +114,10 @@ def load_backends(
     if detector != "none":
         try:
             chosen = DETECTORS.get(detector)
-            detector_backend = DETECTORS.create(chosen.name)
+            # NanoDet on one onnxruntime thread: it runs beside the classical analysis (see
+            # analyze_image), which keeps the other core busy
+            options = {"threads": DETECTOR_THREADS} if chosen.name == "nanodet" else {}
+            detector_backend = DETECTORS.create(chosen.name, **options)
             names["detector"] = chosen.name
         except BackendError:
             if detector != "auto":
@@ -221,6 +227,16 @@ def _detect(detector, image: np.ndarray, prompt: str | None = None) -> list[Dete
     return kept
 
 
+@lru_cache(maxsize=1)
+def _helper_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="see2sound-detector")
+
+
+def _run_beside(func, *args) -> Future:
+    """``func(*args)`` on a helper thread (one, shared, started on first use); returns its future."""
+    return _helper_thread().submit(func, *args)
+
+
 def _place(
     region: Region,
     small: np.ndarray,
@@ -300,11 +316,11 @@ def assign_prompt(candidates: list[SourceDraft], prompt: str | None) -> None:
     that fits nothing goes to the most salient unnamed (``ambience``) object. Assigned candidates rise
     to the top of the ranking.
     """
-    from scipy.optimize import linear_sum_assignment
-
     nouns = parse_prompt(prompt)
     if not nouns or not candidates:
         return
+    from scipy.optimize import linear_sum_assignment
+
     fit = np.zeros((len(nouns), len(candidates)))
     for i, noun in enumerate(nouns):
         for j, cand in enumerate(candidates):
@@ -393,10 +409,15 @@ def analyze_image(
     context: dict = {"projection": projection, "hfov_deg": hfov}
     max_candidates = max_candidates or 2 * n_sources + 4
 
+    # the detector (onnxruntime or torch, which release the GIL) runs on the full picture while the
+    # classical backends analyse the small copy: two cores work at once
+    pending = (
+        _run_beside(_detect, backends.detector, image, prompt) if backends.detector is not None else None
+    )
     regions = list(backends.regions.propose(small, max_candidates, min_area, context))
     if backends.detector is not None:
         try:
-            detections = _detect(backends.detector, image, prompt)
+            detections = pending.result()
         except See2SoundError as exc:
             log.warning("object detector failed (%s); using classical regions only", exc)
             backends.detector, detections = None, []
@@ -458,6 +479,14 @@ def _frame_parts(frame) -> tuple[float, np.ndarray]:
     return float(time_s), image
 
 
+def _drop_pixels(analysis: ImageAnalysis) -> None:
+    """Forget the masks and the depth map of a video frame once it is analysed (tracking needs only
+    boxes, directions and colour histograms), so that a long video does not hold every frame's pixels."""
+    analysis.depth = None
+    for draft in (*analysis.sources, *analysis.candidates):
+        draft.region.mask = None
+
+
 def analyze_frames(
     frames: Iterable,
     *,
@@ -474,7 +503,8 @@ def analyze_frames(
 
     ``frames`` yields objects with ``.time_s`` and ``.image`` (RGB uint8), or ``(time_s, image)`` pairs,
     in time order. Returns ``(tracks, analyses)``: the ``n_sources`` best :class:`~.tracking.Track`
-    objects (smoothed, best first) and the per-frame :class:`ImageAnalysis` list.
+    objects (smoothed, best first) and the per-frame :class:`ImageAnalysis` list (masks and depth map
+    kept for the first frame only).
     """
     from .tracking import select_tracks, track_sources
 
@@ -493,6 +523,8 @@ def analyze_frames(
             working_size=working_size,
             max_candidates=2 * n_sources + 4,
         )
+        if analyses:  # per-pixel data is kept for the first frame only (the preview): memory stays flat
+            _drop_pixels(analysis)
         analyses.append((time_s, analysis))
     if not analyses:
         raise See2SoundError("video: no frames could be decoded")

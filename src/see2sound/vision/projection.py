@@ -10,6 +10,7 @@ azimuth ``180 - 360 (u + 0.5) / W`` and row ``v`` to elevation ``90 - 180 (v + 0
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -115,6 +116,15 @@ def distance_to_axial_depth(distance_m, u, v, width: int, height: int, hfov_deg:
 def direction_grid(
     width: int, height: int, hfov_deg: float = DEFAULT_HFOV_DEG, projection: str = "perspective"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Azimuth and elevation in degrees of every pixel, each ``(height, width)``."""
+    """Azimuth and elevation in degrees of every pixel, each ``(height, width)`` (read-only arrays,
+    shared between calls with the same arguments: the frames of a video all use one grid)."""
+    return _direction_grid(int(width), int(height), float(hfov_deg), projection)
+
+
+@lru_cache(maxsize=8)
+def _direction_grid(width: int, height: int, hfov_deg: float, projection: str):
     v, u = np.mgrid[0:height, 0:width]
-    return pixel_to_direction(u, v, width, height, hfov_deg, projection)
+    az, el = pixel_to_direction(u, v, width, height, hfov_deg, projection)
+    az, el = np.asarray(az, dtype=float), np.asarray(el, dtype=float)
+    az.flags.writeable = el.flags.writeable = False
+    return az, el

@@ -20,6 +20,8 @@ in [0.5, 1] for the indoor/outdoor call. No file I/O here.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .projection import direction_grid
@@ -94,12 +96,20 @@ def _segment_cues(context: dict) -> dict:
     }
 
 
+@lru_cache(maxsize=8)
+def _unit_rays(width: int, height: int, hfov_deg: float, projection: str) -> np.ndarray:
+    """The unit ray of every pixel ``(H, W, 3)`` (read-only, shared by the frames of a video)."""
+    az, el = direction_grid(width, height, hfov_deg, projection)
+    a, e = np.radians(az), np.radians(el)
+    rays = np.stack([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)], axis=-1)
+    rays.flags.writeable = False
+    return rays
+
+
 def _points(depth: DepthMap, hfov_deg: float, projection: str) -> np.ndarray:
     """Every pixel as a 3-D point ``(H, W, 3)`` in the listener frame (metres)."""
     h, w = depth.depth_m.shape
-    az, el = direction_grid(w, h, hfov_deg, projection)
-    a, e = np.radians(az), np.radians(el)
-    rays = np.stack([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)], axis=-1)
+    rays = _unit_rays(w, h, float(hfov_deg), projection)
     distance = depth.depth_m
     if not depth.along_ray and projection != "equirect":
         distance = distance / np.maximum(rays[..., 0], 1e-3)  # axial depth → distance along the ray

@@ -140,11 +140,43 @@ def synthesize(
     n = int(round(duration * sample_rate))
     if n == 0:
         raise See2SoundError(f"duration: {duration} s is shorter than one sample at {sample_rate} Hz")
+    if duration > LONG_S:
+        return _synthesize_long(sound_class, n, sample_rate, int(seed), params)
     # textures start mid-flow; event recipes place their first event near t = 0 themselves
     pre = int(PREROLL_S * sample_rate) if CLASSES[sound_class].kind == "texture" else 0
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, _name_key(sound_class)])
     y = CLASSES[sound_class].recipe(n + pre, sample_rate, rng, **params)[pre:]
     return level(y, sample_rate)
+
+
+# Clips longer than LONG_S are made of SEGMENT_S pieces, each its own seeded variation, joined by
+# equal-power crossfades of CROSSFADE_S: memory stays bounded for a 10-minute video, and two independent
+# textures summed with cos/sin gains keep their level through the join.
+LONG_S = 60.0
+SEGMENT_S = 30.0
+CROSSFADE_S = 2.0
+
+
+def _synthesize_long(sound_class: str, n: int, sample_rate: int, seed: int, params: dict) -> np.ndarray:
+    hop = int(SEGMENT_S * sample_rate)
+    fade = int(CROSSFADE_S * sample_rate)
+    theta = (np.arange(fade) + 0.5) / fade * (np.pi / 2)
+    fade_in, fade_out = np.sin(theta).astype(np.float32), np.cos(theta).astype(np.float32)
+    out = np.zeros(n, dtype=np.float32)
+    for i, start in enumerate(range(0, n, hop)):
+        length = min(hop + fade, n - start)
+        piece_seed = (seed * 1_000_003 + i + 1) & 0xFFFFFFFF
+        piece = synthesize(sound_class, length / sample_rate, sample_rate, piece_seed, **params)[:length]
+        if i > 0:  # fade in over the previous piece's tail
+            k = min(fade, length)
+            piece[:k] *= fade_in[:k]
+        if start + length < n:  # fade out under the next piece
+            piece[-fade:] *= fade_out
+        out[start : start + len(piece)] += piece
+    peak = float(np.abs(out).max())
+    if peak > PEAK_LIMIT:  # two pieces' peaks may meet inside a crossfade
+        out *= np.float32(PEAK_LIMIT / peak)
+    return out
 
 
 def _name_key(name: str) -> int:

@@ -8,7 +8,6 @@ samples in Python: events are summed with one ``np.bincount`` and oscillators re
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import butter, lfilter, sosfilt
 
 
 def hz(f: float, sr: int) -> float:
@@ -22,6 +21,8 @@ def white(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _sos(order: int, freqs, kind: str, sr: int, x: np.ndarray) -> np.ndarray:
+    from scipy.signal import butter  # scipy.signal imports in about a second: only when synthesising
+
     sos = butter(order, freqs, kind, fs=sr, output="sos")
     return sos.astype(x.dtype) if x.dtype == np.float32 else sos
 
@@ -30,22 +31,30 @@ def pink(rng: np.random.Generator, n: int) -> np.ndarray:
     """Pink (1/f) noise, Paul Kellet's economy filter on white noise (unit-ish RMS)."""
     b = np.array([0.049922035, -0.095993537, 0.050612699, -0.004408786], dtype=np.float32)
     a = np.array([1.0, -2.494956002, 2.017265875, -0.522189400], dtype=np.float32)
+    from scipy.signal import lfilter
+
     y = lfilter(b, a, white(rng, n))
     return y * np.float32(1 / 0.08)
 
 
 def brown(rng: np.random.Generator, n: int, sr: int, corner_hz: float = 30.0) -> np.ndarray:
     """Brown (1/f²) noise above ``corner_hz``: white noise through a leaky integrator."""
+    from scipy.signal import lfilter
+
     p = np.exp(-2 * np.pi * corner_hz / sr)
     y = lfilter(np.array([1 - p], np.float32), np.array([1, -p], np.float32), white(rng, n))
     return y * np.float32(np.sqrt(sr / (np.pi * corner_hz)))
 
 
 def lowpass(x: np.ndarray, f: float, sr: int, order: int = 2) -> np.ndarray:
+    from scipy.signal import sosfilt
+
     return sosfilt(_sos(order, hz(f, sr), "lowpass", sr, x), x)
 
 
 def highpass(x: np.ndarray, f: float, sr: int, order: int = 2) -> np.ndarray:
+    from scipy.signal import sosfilt
+
     return sosfilt(_sos(order, hz(f, sr), "highpass", sr, x), x)
 
 
@@ -53,6 +62,8 @@ def bandpass(x: np.ndarray, lo: float, hi: float, sr: int, order: int = 2) -> np
     lo, hi = hz(lo, sr), hz(hi, sr)
     if hi <= lo * 1.01:
         lo = hi / 1.5
+    from scipy.signal import sosfilt
+
     return sosfilt(_sos(order, [lo, hi], "bandpass", sr, x), x)
 
 
@@ -64,6 +75,8 @@ def resonator(x: np.ndarray, f: float, q: float, sr: int) -> np.ndarray:
     a = np.array([1 + alpha, -2 * np.cos(w), 1 - alpha]) / (1 + alpha)
     if x.dtype == np.float32:
         b, a = b.astype(np.float32), a.astype(np.float32)
+    from scipy.signal import lfilter
+
     return lfilter(b, a, x)
 
 

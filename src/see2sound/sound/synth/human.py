@@ -9,7 +9,6 @@ each clapper has a hand-cavity resonance and a tempo of its own.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from .dsp import (
     bandpass,
@@ -78,6 +77,8 @@ def crowd(
         from math import gcd
 
         g = gcd(sr, sr_in)
+        from scipy.signal import resample_poly
+
         y = resample_poly(y, sr // g, sr_in // g)
     y = y[:n] if y.size >= n else np.pad(y, (0, n - y.size))
     return y + 0.02 * highpass(pink(rng, n), 3000, sr, 1) * intensity
