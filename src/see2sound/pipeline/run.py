@@ -189,17 +189,17 @@ def run(
         )
     else:
         total = float(duration) if duration is not None else DEFAULT_IMAGE_DURATION_S
-    analysis_key = _key(
-        input=_file_digest(input_path),
-        sources=sources,
-        prompt=prompt,
-        vision=vision,
-        depth=depth,
-        labels=labels,
-        detector=detector,
-        fov=fov,
-        projection=projection,
-    )
+    analysis_options = {
+        "sources": sources,
+        "prompt": prompt,
+        "vision": vision,
+        "depth": depth,
+        "labels": labels,
+        "detector": detector,
+        "fov": fov,
+        "projection": projection,
+    }
+    analysis_key = _key(input=_file_digest(input_path), **analysis_options)
     sound_key = _key(
         sound=sound,
         library=[str(Path(p).expanduser().resolve()) for p in sound_library],
@@ -223,17 +223,10 @@ def run(
             scene = analyze(
                 input_path,
                 scene_path,
-                sources=sources,
-                prompt=prompt,
-                vision=vision,
-                depth=depth,
-                labels=labels,
-                detector=detector,
-                fov=fov,
-                projection=projection,
                 overwrite=True,
                 seed=seed,
                 defer_preview=preview_jobs,
+                **analysis_options,
             )
             scene = load_scene(scene_path)
         # matplotlib's import and drawing (about a second) overlap the sounds and renders
