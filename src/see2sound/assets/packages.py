@@ -7,7 +7,6 @@ package lists once when root). Wheels are read as zip files, ``.deb`` files as `
 
 from __future__ import annotations
 
-import hashlib
 import io
 import lzma
 import os
@@ -81,14 +80,6 @@ def apt_download(package: str, folder: Path, run=run_client) -> Path:
     if result.returncode != 0 or not debs:
         raise See2SoundError(f"{what}: apt-get download failed ({last_line(result.stderr or result.stdout)})")
     return debs[0]
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_ar(data: bytes, name: str = "package.deb") -> dict[str, bytes]:

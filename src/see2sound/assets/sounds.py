@@ -30,9 +30,10 @@ import numpy as np
 
 from ..cache import cache_dir, cache_root
 from ..errors import MediaError, See2SoundError
+from ..fileio import sha256_file
 from ..log import get_logger
 from . import CachedAsset
-from .packages import apt_download, pip_download, read_deb_member, run_client, sha256_file
+from .packages import apt_download, pip_download, read_deb_member, run_client
 
 log = get_logger(__name__)
 

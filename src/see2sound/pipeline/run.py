@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import See2SoundError
-from ..fileio import check_output
+from ..fileio import check_output, sha256_file
 from ..formats import get_format
 from ..log import get_logger
 from ..scene import Scene, load_scene, save_scene
+from .analyze import DEFAULT_IMAGE_DURATION_S
 
 log = get_logger(__name__)
 
 DEFAULT_FORMATS = ("5.1", "binaural")
-DEFAULT_IMAGE_DURATION_S = 10.0
 SCENE_NAME = "scene.json"
 
 
@@ -51,14 +51,6 @@ class RunResult:
 def default_output_dir(input_path: Path) -> Path:
     """Next to the input, named after it: ``photo.jpg`` → ``photo-see2sound/``."""
     return input_path.with_name(f"{input_path.stem}-see2sound")
-
-
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _key(**parts) -> str:
@@ -199,7 +191,7 @@ def run(
         "fov": fov,
         "projection": projection,
     }
-    analysis_key = _key(input=_file_digest(input_path), **analysis_options)
+    analysis_key = _key(input=sha256_file(input_path), **analysis_options)
     sound_key = _key(
         sound=sound,
         library=[str(Path(p).expanduser().resolve()) for p in sound_library],
