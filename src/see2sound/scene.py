@@ -165,9 +165,12 @@ class Source(BaseModel):
         before, after = t <= kt[0], t >= kt[-1]
         dirs[before] = kv[0]
         dirs[after] = kv[-1]
-        inside = ~(before | after)
-        for i in np.unique(seg[inside]):
-            sel = inside & (seg == i)
+        inside = np.flatnonzero(~(before | after))
+        inside = inside[np.argsort(seg[inside], kind="stable")]  # grouped by segment
+        segments, starts = np.unique(seg[inside], return_index=True)
+        bounds = np.append(starts, inside.size)
+        for i, a, b in zip(segments, bounds[:-1], bounds[1:], strict=True):
+            sel = inside[a:b]
             frac = (t[sel] - kt[i]) / (kt[i + 1] - kt[i])
             dirs[sel] = slerp(kv[i], kv[i + 1], frac)
         return dirs, dist

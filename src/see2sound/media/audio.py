@@ -40,6 +40,7 @@ def resample(y: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
 
 # Frames per libsndfile read: the interleaved block stays in cache while it is de-interleaved.
 READ_BLOCK = 65536
+WRITE_BLOCK = 1 << 18  # frames per write
 
 
 def read_audio_soundfile(path: Path) -> tuple[np.ndarray, int]:
@@ -179,6 +180,69 @@ def read_audio(
     return y, sr
 
 
+class MonoReader:
+    """A mono view of an audio file that reads only the samples asked for: ``reader[a:b]`` is float32.
+
+    For long stems: a renderer working in time blocks then holds one block of each stem, not the whole
+    stem. Multichannel files are down-mixed (the mean of the channels), as :func:`read_audio` does.
+    Use :func:`open_mono`, which checks the file first.
+    """
+
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        info = sf.info(str(self.path))
+        self.channels, self.sample_rate, self.frames = (
+            int(info.channels),
+            int(info.samplerate),
+            int(info.frames),
+        )
+
+    def __len__(self) -> int:
+        return self.frames
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (self.frames,)
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("a MonoReader is read by contiguous slices, e.g. reader[1000:2000]")
+        start, stop, _ = key.indices(self.frames)
+        count = max(0, stop - start)
+        with sf.SoundFile(str(self.path)) as fh:
+            fh.seek(start)
+            y = fh.read(count, dtype="float32", always_2d=True)
+        y = y[:, 0].copy() if y.shape[1] == 1 else y.mean(axis=1, dtype=np.float32)
+        if not np.all(np.isfinite(y)):
+            raise MediaError(f"{self.path}: contains NaN or infinite samples")
+        return y
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        y = self[:]
+        return y if dtype is None else y.astype(dtype, copy=False)
+
+
+def open_mono(path: str | os.PathLike, sample_rate: int) -> tuple[np.ndarray | MonoReader, int]:
+    """A mono stem at ``sample_rate`` and the number of channels it had.
+
+    A file that libsndfile reads at that rate comes back as a :class:`MonoReader` (read on demand);
+    anything else is read, down-mixed and resampled now (:func:`read_audio`). Raises :class:`MediaError`
+    for a missing, empty or unreadable file.
+    """
+    path = Path(path)
+    if path.is_file() and path.stat().st_size > 0:
+        try:
+            reader = MonoReader(path)
+        except (sf.LibsndfileError, RuntimeError):
+            reader = None  # not for libsndfile: read_audio tries FFmpeg and explains what is wrong
+        if reader is not None and reader.sample_rate == int(sample_rate) and reader.frames > 0:
+            return reader, reader.channels
+    y, _ = read_audio(path, sample_rate=sample_rate)
+    return (y.mean(axis=0) if y.shape[0] > 1 else y[0]), y.shape[0]
+
+
 def _patch_wav_mask(path: Path, mask: int) -> None:
     """Set ``dwChannelMask`` in a WAVE_FORMAT_EXTENSIBLE file written by libsndfile."""
     with open(path, "r+b") as fh:
@@ -211,8 +275,6 @@ def write_audio(
     if suffix not in AUDIO_SUFFIXES:
         raise MediaError(f"{path}: unsupported audio extension {suffix or '(none)'}; use .wav or .flac")
     y = np.atleast_2d(np.asarray(y))
-    if not np.all(np.isfinite(y)):
-        raise MediaError(f"{path}: refusing to write NaN or infinite samples")
     layout = get_format(fmt) if isinstance(fmt, str) else fmt
     if layout is not None and layout.n_channels != y.shape[0]:
         raise MediaError(f"{path}: {layout.name} needs {layout.n_channels} channels, got {y.shape[0]}")
@@ -220,17 +282,19 @@ def write_audio(
     if container == "WAVEX" and layout is None and y.shape[0] <= 2:
         container = "WAV"
     with atomic_output(path, overwrite=overwrite) as tmp:
-        data = np.ascontiguousarray(y.T, dtype=np.float32)
-        if container == "FLAC":
-            rate, channels = int(sample_rate), y.shape[0]
-            with sf.SoundFile(str(tmp), "w", rate, channels, subtype=subtype, format="FLAC") as fh:
-                fh.write(data)
-            if layout is not None:
-                _tag_flac_mask(tmp, layout.channel_mask)
-        else:
-            sf.write(str(tmp), data, int(sample_rate), subtype=subtype, format=container)
-            if container == "WAVEX":
-                _patch_wav_mask(tmp, layout.channel_mask if layout is not None else 0)
+        # block by block: a long render is not copied whole into the interleaved layout
+        with sf.SoundFile(
+            str(tmp), "w", int(sample_rate), y.shape[0], subtype=subtype, format=container
+        ) as fh:
+            for s0 in range(0, y.shape[-1], WRITE_BLOCK):
+                block = y[:, s0 : s0 + WRITE_BLOCK]
+                if not np.all(np.isfinite(block)):
+                    raise MediaError(f"{path}: refusing to write NaN or infinite samples")
+                fh.write(np.ascontiguousarray(block.T, dtype=np.float32))
+        if container == "FLAC" and layout is not None:
+            _tag_flac_mask(tmp, layout.channel_mask)
+        elif container == "WAVEX":
+            _patch_wav_mask(tmp, layout.channel_mask if layout is not None else 0)
     return path
 
 

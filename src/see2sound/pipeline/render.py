@@ -11,18 +11,19 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import MediaError, SceneError, See2SoundError
+from ..errors import MediaError, SceneError
 from ..fileio import check_output
 from ..log import get_logger
-from ..media.audio import AUDIO_SUFFIXES, read_audio, write_audio
+from ..media.audio import AUDIO_SUFFIXES, MonoReader, open_mono, write_audio
 from ..scene import Scene, load_scene
 from ..spatial.render import RenderOptions, render_scene
 
 log = get_logger(__name__)
 
 
-def load_stems(scene: Scene, sample_rate: int) -> dict[str, np.ndarray]:
-    """Read every source's stem as mono float32 at ``sample_rate``.
+def load_stems(scene: Scene, sample_rate: int) -> dict[str, np.ndarray | MonoReader]:
+    """Every source's stem as mono float32 at ``sample_rate``: an array, or a :class:`MonoReader` that
+    reads the file block by block as the renderer needs it (:func:`see2sound.media.audio.open_mono`).
 
     Multichannel stems are down-mixed (with a warning); sources whose ``audio`` is ``null`` are skipped
     with a warning. Raises :class:`SceneError` when no source has audio and :class:`MediaError` naming
@@ -32,7 +33,7 @@ def load_stems(scene: Scene, sample_rate: int) -> dict[str, np.ndarray]:
         raise SceneError(
             "the scene has no source with audio (generate the sounds first, or set 'audio' paths)"
         )
-    stems: dict[str, np.ndarray] = {}
+    stems: dict[str, np.ndarray | MonoReader] = {}
     for i, src in enumerate(scene.sources):
         where = f"sources[{i}] (id {src.id!r}): audio"
         path = scene.audio_path(src)
@@ -40,12 +41,11 @@ def load_stems(scene: Scene, sample_rate: int) -> dict[str, np.ndarray]:
             log.warning(f"{where}: not generated yet (null); this source is left out")
             continue
         try:
-            y, _ = read_audio(path, sample_rate=sample_rate)
+            stems[src.id], channels = open_mono(path, sample_rate)
         except MediaError as exc:
             raise MediaError(f"{where}: {exc}") from None
-        if y.shape[0] > 1:
-            log.warning(f"{where}: {path.name} has {y.shape[0]} channels; down-mixed to mono")
-        stems[src.id] = y.mean(axis=0) if y.shape[0] > 1 else y[0]
+        if channels > 1:
+            log.warning(f"{where}: {path.name} has {channels} channels; down-mixed to mono")
     return stems
 
 
@@ -115,8 +115,6 @@ def render(
     hrtf_data = load_hrtf_for(options, sr)
     stems = load_stems(scene, sr)
     y = render_scene(scene, stems, options, hrtf=hrtf_data)
-    if not np.all(np.isfinite(y)):
-        raise See2SoundError("rendering produced NaN or infinite samples")
     write_audio(output, y, sr, options.format, overwrite=overwrite)
     log.info(f"rendered {len(stems)} source(s), {scene.duration:g} s, to {options.format} at {sr} Hz")
     return output

@@ -7,26 +7,46 @@ import numpy as np
 DEFAULT_FADE_S = 0.3
 
 
-def activity_envelope(start_s: float, end_s: float, n: int, sample_rate: int, fade_s: float = DEFAULT_FADE_S):
+def activity_envelope(
+    start_s: float,
+    end_s: float,
+    n: int,
+    sample_rate: int,
+    fade_s: float = DEFAULT_FADE_S,
+    window: tuple[int, int] | None = None,
+):
     """Gain ``(n,)`` float32 that is 1 between ``start_s`` and ``end_s`` and 0 well outside, with
     raised-cosine ramps of ``fade_s`` centred on both times (a ramp at 0 or at the end is skipped).
+
+    ``window=(a, b)`` returns only samples ``a`` to ``b`` of it (for rendering in time blocks).
 
     Examples
     --------
     >>> g = activity_envelope(1.0, 2.0, 300, 100, fade_s=0.2)
     >>> [round(float(g[i]), 6) for i in (50, 100, 150, 250)]
     [0.0, 0.5, 1.0, 0.0]
+    >>> bool(np.array_equal(activity_envelope(1.0, 2.0, 300, 100, 0.2, window=(95, 205)), g[95:205]))
+    True
     """
-    gain = np.ones(n, dtype=np.float32)
+    first, last = (0, n) if window is None else window
+    gain = np.ones(last - first, dtype=np.float32)
     half = fade_s / 2.0
     if start_s > 0:  # silent, then the ramp up
         a, b = _span(start_s - half, start_s + half, n, sample_rate)
-        gain[:a] = 0.0
-        gain[a:b] *= _ramp((np.arange(a, b) / sample_rate - (start_s - half)) / fade_s)
+        gain[: max(0, min(a, last) - first)] = 0.0
+        lo, hi = max(a, first), min(b, last)
+        if hi > lo:
+            gain[lo - first : hi - first] *= _ramp(
+                (np.arange(lo, hi) / sample_rate - (start_s - half)) / fade_s
+            )
     if end_s < n / sample_rate:  # the ramp down, then silent
         a, b = _span(end_s - half, end_s + half, n, sample_rate)
-        gain[a:b] *= _ramp(((end_s + half) - np.arange(a, b) / sample_rate) / fade_s)
-        gain[b:] = 0.0
+        lo, hi = max(a, first), min(b, last)
+        if hi > lo:
+            gain[lo - first : hi - first] *= _ramp(
+                ((end_s + half) - np.arange(lo, hi) / sample_rate) / fade_s
+            )
+        gain[max(0, b - first) :] = 0.0
     return gain
 
 

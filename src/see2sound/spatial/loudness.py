@@ -18,6 +18,7 @@ from ..formats import Format, get_format
 
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
+CHUNK_STEPS = 100  # K-weighting filtered 10 s at a time
 
 
 def k_weighting_sos(sr: int) -> np.ndarray:
@@ -89,18 +90,25 @@ def integrated_loudness(y: np.ndarray, sr: int, weights: np.ndarray | None = Non
     n = y.shape[-1]
     if n < block or channels.size == 0:
         return float("-inf")
-    # mean square per 400 ms block with 75 % overlap, from the sums over 100 ms steps; one channel at a
-    # time keeps the memory to one channel's worth
+    # mean square per 400 ms block with 75 % overlap, from the sums over 100 ms steps
     from scipy.signal import sosfilt  # imported here: scipy.signal is slow to import
 
     sos = k_weighting_sos(sr)
     n_steps = n // step
     per_block_steps = block // step
     blocks = np.empty((channels.size, n_steps - per_block_steps + 1))
+    chunk = step * CHUNK_STEPS
     for row, c in enumerate(channels):
-        z = sosfilt(sos, np.asarray(y[c], dtype=float))[: n_steps * step]
-        np.square(z, out=z)
-        cum = np.concatenate([[0.0], np.cumsum(z.reshape(n_steps, step).sum(axis=-1))])
+        # K-weighted energy per 100 ms step, filtered in chunks that carry the filter state: the memory
+        # stays one chunk's worth however long the signal is
+        energy = np.empty(n_steps)
+        state = np.zeros((sos.shape[0], 2))
+        for s0 in range(0, n_steps * step, chunk):
+            s1 = min(n_steps * step, s0 + chunk)
+            z, state = sosfilt(sos, np.asarray(y[c, s0:s1], dtype=float), zi=state)
+            np.square(z, out=z)
+            energy[s0 // step : s1 // step] = z.reshape(-1, step).sum(axis=-1)
+        cum = np.concatenate([[0.0], np.cumsum(energy)])
         blocks[row] = (cum[per_block_steps:] - cum[:-per_block_steps]) / block
     weights = weights[channels]
     power = weights @ blocks

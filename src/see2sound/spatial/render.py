@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,7 @@ from .lfe import lfe_feed
 from .limiter import limit_true_peak
 from .loudness import loudness_of
 from .panning import PANNING_LAWS, Panner
-from .reverb import render_room, resolve_room
+from .reverb import MAX_REFLECTION_DELAY_S, MAX_TAIL_S, render_room, resolve_room
 
 if TYPE_CHECKING:
     from ..scene import Scene
@@ -40,6 +40,11 @@ log = get_logger(__name__)
 
 METHODS = ("panning", "paper")
 DEFAULT_HOP = 128  # control points every 2.7 ms at 48 kHz
+BLOCK_S = 60.0  # long scenes are rendered in blocks of about this length (bounded memory)
+CROSSFADE_S = 0.05  # consecutive blocks are cross-faded over this time
+SETTLE_S = 0.5  # margin before a block for the short filters (LFE, air absorption, HRIRs)
+LOOKAHEAD_S = 0.1  # margin after a block for the non-causal ones (fractional-delay FIRs, STFT frames)
+_ALIGN_HOPS = 512  # blocks start on multiples of this many control points (every filter's grid)
 _CHUNK_BLOCKS = 128  # blocks mixed at once: their temporaries (about 1 MiB) stay in L2
 
 
@@ -169,6 +174,15 @@ def mix_interpolated(
     rows = list(range(n_ch)) if rows is None else list(rows)
     contiguous = rows == list(range(rows[0], rows[0] + n_ch))
     target = out[rows[0] : rows[0] + n_ch] if contiguous else None
+    if np.all(gains[: n_blocks + 1] == gains[0]):  # nothing moves: one gain matrix for every sample
+        step = hop * _CHUNK_BLOCKS
+        for s0 in range(0, n, step):
+            y = gains[0] @ signals[:, s0 : s0 + step]
+            if target is not None:
+                target[:, s0 : s0 + step] = y
+            else:
+                out[rows, s0 : s0 + step] = y
+        return out
     ramp = (np.arange(hop) / hop).astype(dtype)
     for b0 in range(0, n_blocks, _CHUNK_BLOCKS):
         b1 = min(n_blocks, b0 + _CHUNK_BLOCKS)
@@ -401,13 +415,17 @@ def finish_loudness(
     if options.loudness_lufs is None:
         return y
     loudness = loudness_of(y, sr, fmt)
+    owned = not copy  # may ``y`` be changed in place?
     if not math.isfinite(loudness):
         log.warning("the rendered audio is silent (or shorter than 0.4 s); loudness left as it is")
     else:
         gain = np.asarray(10.0 ** ((options.loudness_lufs - loudness) / 20.0), dtype=y.dtype)
-        y = np.multiply(y, gain, out=None if copy else y)
+        if owned:
+            y *= gain
+        else:
+            y, owned = y * gain, True
     if options.true_peak_dbtp is not None:
-        y = limit_true_peak(y, sr, options.true_peak_dbtp)
+        y = limit_true_peak(y, sr, options.true_peak_dbtp, in_place=owned)
     return y
 
 
@@ -421,19 +439,27 @@ def fit_length(signal: np.ndarray, n: int) -> np.ndarray:
 
 def render_scene(
     scene: Scene,
-    signals: dict[str, np.ndarray],
+    signals: Mapping[str, Any],
     options: RenderOptions | None = None,
     hrtf: Any = None,
 ) -> np.ndarray:
     """Render a scene to ``(channels, samples)`` in ``options.format``, loudness-normalised.
 
+    Long scenes are rendered in time blocks of about :data:`BLOCK_S` seconds: each block starts early
+    enough that every filter, delay and reverberation tail reaching into it has settled (see
+    :func:`memory_samples`), and consecutive blocks are cross-faded over :data:`CROSSFADE_S`, so the
+    result equals a render in one piece (to rounding where the processing is time-invariant) while only
+    one block of every stem and of the intermediate signals is held at a time.
+
     Parameters
     ----------
     scene : Scene
         Sources with positions or trajectories; ``scene.duration`` sets the length.
-    signals : dict of str to ndarray
-        Mono signal ``(n,)`` per source id, at the output rate. Stems shorter than the scene are padded
-        with silence, longer ones are cut. Sources without an entry are skipped.
+    signals : mapping of str to array-like
+        Mono signal ``(n,)`` per source id, at the output rate: an array, or anything with ``len()``
+        whose slices are arrays (:class:`see2sound.media.audio.MonoReader` reads a file a block at a
+        time). Stems shorter than the scene are padded with silence, longer ones are cut. Sources
+        without an entry are skipped.
     options : RenderOptions
     hrtf : HRTF, optional
         Required for ``binaural``.
@@ -457,16 +483,94 @@ def render_scene(
     n = int(round(scene.duration * sr))
     if n < 1:
         raise See2SoundError(f"scene duration {scene.duration} s is shorter than one sample at {sr} Hz")
-    times = _control_times(n, sr, int(options.hop))
+    room = resolve_room(options.room, (scene.model_extra or {}).get("room"))
+    options = dataclasses.replace(options, room=room)
+    sources = [src for src in scene.sources if src.id in signals]
+    if not sources:
+        raise See2SoundError("nothing to render: the scene has no source with audio")
+    stems = [_mono(signals[src.id]) for src in sources]
+    hop = int(options.hop)
+    align = hop * _ALIGN_HOPS
+    block = align * max(1, round(BLOCK_S * sr / align))
+    if n <= block + block // 2:  # short enough for one piece
+        y = _render_span(sources, stems, 0, n, n, sr, options, hrtf)
+    else:
+        pre = memory_samples(sources, sr, options, room, hrtf)
+        fade = int(round(CROSSFADE_S * sr))
+        post = int(round(LOOKAHEAD_S * sr))
+        y = None
+        for b0 in range(0, n, block):
+            b1 = n if n - b0 < block + block // 2 else b0 + block  # no short last block
+            f0 = max(0, b0 - fade)  # where the fade-in from the previous block starts
+            p0 = max(0, (f0 - pre) // align * align)
+            part = _render_span(sources, stems, p0, min(n, b1 + post), n, sr, options, hrtf)
+            if y is None:
+                y = np.empty((part.shape[0], n), dtype=part.dtype)
+            if f0 < b0:
+                w = _ramp_up(b0 - f0).astype(part.dtype)
+                y[:, f0:b0] += (part[:, f0 - p0 : b0 - p0] - y[:, f0:b0]) * w
+            y[:, b0:b1] = part[:, b0 - p0 : b1 - p0]
+            if b1 == n:
+                break
+    y = finish_loudness(y, sr, options.format, options, copy=False)
+    for s0 in range(0, n, 1 << 20):  # a bug, not a user error: refuse rather than write garbage
+        if not np.all(np.isfinite(y[:, s0 : s0 + (1 << 20)])):
+            raise See2SoundError("rendering produced NaN or infinite samples")
+    return y
+
+
+def _mono(signal: Any) -> Any:
+    """A 1-D view of a stem: arrays are flattened, lazy readers are used as they are."""
+    if isinstance(signal, np.ndarray) or not hasattr(signal, "__getitem__"):
+        return np.asarray(signal).reshape(-1)
+    return signal
+
+
+def _ramp_up(length: int) -> np.ndarray:
+    """Raised-cosine cross-fade weights from 0 to 1 over ``length`` samples."""
+    return 0.5 - 0.5 * np.cos(np.pi * (np.arange(length) + 0.5) / length)
+
+
+def memory_samples(sources: Sequence[Any], sr: int, options: RenderOptions, room: Any, hrtf: Any) -> int:
+    """How far back (in samples) the render at a time depends on the sources' signals.
+
+    The longest propagation delay (when it is on, and always for the paper's microphones), the room's
+    reflections and tail, and a margin for the short filters (LFE low-pass, air absorption, HRIRs).
+    """
+    seconds = SETTLE_S
+    if options.propagation_delay or options.method == "paper":
+        far = max(k.distance for src in sources for k in src.keyframes())
+        seconds += (far + options.mic_radius_m) / SPEED_OF_SOUND_M_S
+    if room is not None:
+        seconds += MAX_REFLECTION_DELAY_S + MAX_TAIL_S  # TODO response_length_s
+    if hrtf is not None:
+        seconds += hrtf.hrirs.shape[-1] / sr
+    return int(math.ceil(seconds * sr))
+
+
+def _render_span(
+    sources: Sequence[Any],
+    stems: Sequence[Any],
+    start: int,
+    stop: int,
+    n: int,
+    sr: int,
+    options: RenderOptions,
+    hrtf: Any,
+) -> np.ndarray:
+    """The render (before loudness) of samples ``start`` to ``stop`` of an ``n``-sample scene, with the
+    sources' signals from ``start`` on (earlier sound is not heard: the caller starts early enough)."""
+    length = stop - start
+    hop = int(options.hop)
+    times = (start + np.arange(-(-length // hop) + 1) * hop) / sr
     mono, dirs, dists = [], [], []
-    for src in scene.sources:
-        if src.id not in signals:
-            continue
-        s = fit_length(np.asarray(signals[src.id]).reshape(-1), n)
+    for src, stem in zip(sources, stems, strict=True):
+        s = fit_length(np.asarray(stem[start : min(stop, len(stem))]), length)
         if src.gain_db:
             s = s * np.asarray(10.0 ** (src.gain_db / 20.0), dtype=s.dtype)
         if src.active is not None:  # heard only while it is in the picture, with fades
-            s = s * activity_envelope(src.active[0], src.active[1], n, sr).astype(s.dtype, copy=False)
+            gain = activity_envelope(src.active[0], src.active[1], n, sr, window=(start, stop))
+            s = s * gain.astype(s.dtype, copy=False)
         if src.is_moving:
             d, r = src.positions_at(times)
         else:
@@ -475,12 +579,7 @@ def render_scene(
         mono.append(s)
         dirs.append(d)
         dists.append(r)
-    room = resolve_room(options.room, (scene.model_extra or {}).get("room"))
-    y = render_sources(mono, dirs, dists, sr, dataclasses.replace(options, room=room), hrtf=hrtf)
-    y = finish_loudness(y, sr, options.format, options, copy=False)
-    if not np.all(np.isfinite(y)):  # a bug, not a user error: refuse rather than write garbage
-        raise See2SoundError("rendering produced NaN or infinite samples")
-    return y
+    return render_sources(mono, dirs, dists, sr, options, hrtf=hrtf)
 
 
 __all__ = [
@@ -488,6 +587,7 @@ __all__ = [
     "RenderOptions",
     "finish_loudness",
     "fit_length",
+    "memory_samples",
     "mix_interpolated",
     "render_free_field",
     "render_scene",

@@ -1,0 +1,96 @@
+"""Long scenes are rendered in time blocks: the result must equal a render in one piece."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from see2sound.scene import Scene
+from see2sound.spatial import limiter, loudness
+from see2sound.spatial import render as render_module
+from see2sound.spatial.limiter import limit_true_peak, true_peak
+from see2sound.spatial.loudness import integrated_loudness
+from see2sound.spatial.render import RenderOptions, render_scene
+
+SR = 48000
+DURATION = 8.0
+
+
+def _scene() -> tuple[Scene, dict[str, np.ndarray]]:
+    n = int(DURATION * SR)
+    rng = np.random.default_rng(3)
+    sources = [
+        {"id": "far", "position": {"azimuth": 30.0, "distance": 20.0}, "active": [1.0, 6.5]},
+        {
+            "id": "passing",
+            "trajectory": [
+                {"t": 0.0, "azimuth": -170.0, "distance": 3.0},
+                {"t": DURATION, "azimuth": 170.0, "elevation": 20.0, "distance": 40.0},
+            ],
+        },
+        {"id": "near", "position": {"azimuth": 100.0, "elevation": 10.0, "distance": 1.0}, "gain_db": -3.0},
+    ]
+    signals = {s["id"]: (rng.standard_normal(n) * 0.1).astype(np.float32) for s in sources}
+    return Scene.from_dict({"duration": DURATION, "sources": sources}), signals
+
+
+@pytest.mark.parametrize(
+    ("fmt", "method"), [("5.1", "panning"), ("foa", "panning"), ("7.1.4", "panning"), ("5.1", "paper")]
+)
+def test_blocks_equal_one_piece(monkeypatch, fmt, method):
+    scene, signals = _scene()
+    options = RenderOptions(
+        format=fmt, method=method, propagation_delay=True, air_absorption=True, room="none"
+    )
+    whole = render_scene(scene, signals, options)
+    monkeypatch.setattr(render_module, "BLOCK_S", 1.0)  # 1.37 s blocks: five boundaries in 8 s
+    pieces = render_scene(scene, signals, options)
+    assert pieces.shape == whole.shape
+    assert np.abs(pieces - whole).max() <= 1e-5 * np.abs(whole).max()
+
+
+def test_blocks_start_early_enough_for_the_longest_delay():
+    scene, _ = _scene()
+    sources = list(scene.sources)
+    base = render_module.memory_samples(sources, SR, RenderOptions(room="none"), None, None)
+    delayed = render_module.memory_samples(
+        sources, SR, RenderOptions(room="none", propagation_delay=True), None, None
+    )
+    assert base == round(render_module.SETTLE_S * SR)
+    assert (delayed - base) / SR == pytest.approx((40.0 + 2.0) / 343.0, abs=1e-4)  # the farthest key
+
+
+def test_block_boundaries_are_click_free_for_a_moving_binaural_source(monkeypatch):
+    from see2sound.pipeline.hrtf import load_hrtf
+
+    scene, signals = _scene()
+    options = RenderOptions(format="binaural", room="none", loudness_lufs=None)
+    hrtf = load_hrtf("analytic", SR)
+    whole = render_scene(scene, signals, options, hrtf)
+    monkeypatch.setattr(render_module, "BLOCK_S", 1.0)
+    pieces = render_scene(scene, signals, options, hrtf)
+    # a moving source's filters follow its path from the start of each block: nearly, not exactly, equal
+    assert np.abs(pieces - whole).max() <= 10 ** (-40 / 20) * np.abs(whole).max()
+    jumps = np.abs(np.diff(pieces, axis=1)).max()
+    assert jumps <= 1.05 * np.abs(np.diff(whole, axis=1)).max()
+
+
+def test_loudness_does_not_depend_on_the_filter_chunks(monkeypatch):
+    y = np.random.default_rng(0).standard_normal((2, 5 * SR)) * np.linspace(0.01, 1.0, 5 * SR)
+    whole = integrated_loudness(y, SR)
+    monkeypatch.setattr(loudness, "CHUNK_STEPS", 3)
+    assert integrated_loudness(y, SR) == pytest.approx(whole, abs=1e-9)
+
+
+def test_limiter_does_not_depend_on_the_chunks(monkeypatch):
+    rng = np.random.default_rng(1)
+    y = (rng.standard_normal((3, 3 * SR)) * 0.3).astype(np.float32)
+    y[:, SR : SR + 100] *= 8.0  # a burst far over the ceiling, across a chunk edge below
+    whole = limit_true_peak(y, SR, -1.0)
+    monkeypatch.setattr(limiter, "CHUNK", SR // 7)
+    pieces = limit_true_peak(y, SR, -1.0)
+    assert np.abs(pieces - whole).max() <= 1e-6
+    assert true_peak(pieces) <= 10 ** (-1.0 / 20.0) * 1.001
+    in_place = y.copy()
+    assert limit_true_peak(in_place, SR, -1.0, in_place=True) is in_place
+    assert np.array_equal(in_place, pieces)
