@@ -31,7 +31,7 @@ from .lfe import lfe_feed
 from .limiter import limit_true_peak
 from .loudness import loudness_of
 from .panning import PANNING_LAWS, Panner
-from .reverb import MAX_REFLECTION_DELAY_S, MAX_TAIL_S, render_room, resolve_room
+from .reverb import render_room, resolve_room, response_length_s
 
 if TYPE_CHECKING:
     from ..scene import Scene
@@ -542,7 +542,7 @@ def memory_samples(sources: Sequence[Any], sr: int, options: RenderOptions, room
         far = max(k.distance for src in sources for k in src.keyframes())
         seconds += (far + options.mic_radius_m) / SPEED_OF_SOUND_M_S
     if room is not None:
-        seconds += MAX_REFLECTION_DELAY_S + MAX_TAIL_S  # TODO response_length_s
+        seconds += response_length_s(room, sr)
     if hrtf is not None:
         seconds += hrtf.hrirs.shape[-1] / sr
     return int(math.ceil(seconds * sr))
