@@ -17,13 +17,16 @@ FFmpeg's AAC encoder has no 7.1.4 mode and Opus carries 12 channels only as "dis
 255, layout lost), so 7.1.4 goes in as PCM, whose MP4 (``ipcm``/``chnl``) and MOV (``chan``) boxes keep
 the layout. FFmpeg's AAC encoder runs with ``aac_coder=fast`` (3–4× faster than the default two-loop
 search; at these bit rates the difference is not audible). Opus only runs at 48 kHz (and AAC at the
-MPEG-4 rates): other rates are resampled.
+MPEG-4 rates): other rates are resampled. In MKV the last AAC frame's padding is marked for
+``DiscardPadding`` and the durations FFmpeg states (which count the codec delay in) are corrected
+afterwards (:mod:`.matroska`), so the audio reads back at exactly the length put in.
 """
 
 from __future__ import annotations
 
 import heapq
 import os
+import struct
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +37,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.packet import PacketSideData, packet_sidedata_type_from_literal
 
 from ..errors import MediaError
 from ..fileio import atomic_output, check_output
@@ -43,6 +47,7 @@ from .audio import guess_format, read_audio, read_audio_track, read_channel_mask
 from .containers import check_decodable
 from .images import iter_animation, read_image
 from .info import MediaInfo
+from .matroska import fix_codec_delay_durations
 from .probe import open_media
 from .sa3d import SpatialAudio, inject_sa3d
 from .spherical import inject_spherical
@@ -185,6 +190,31 @@ def encode_audio_packets(stream, y: np.ndarray, plan: AudioPlan) -> Iterator:
     yield from stream.encode(None)
 
 
+def mark_end_padding(packets: Iterator, codec_context) -> Iterator:
+    """Pass ``packets`` through, marking the padding of the last one (``skip_samples`` side data).
+
+    FFmpeg's AAC encoder pads the last frame to 1024 samples and says so only through that packet's
+    shorter duration; Matroska keeps block durations in milliseconds, so the padding is lost unless it
+    is stated as ``DiscardPadding``, which FFmpeg writes from this side data (libopus sets it itself).
+    """
+    last = None
+    for packet in packets:
+        if last is not None:
+            yield last
+        last = packet
+    if last is None:
+        return
+    frame_size = int(codec_context.frame_size or 0)  # known once the encoder is open
+    if frame_size and last.duration and last.time_base and not last.has_sidedata("skip_samples"):
+        samples = round(last.duration * last.time_base * codec_context.sample_rate)
+        if 0 < samples < frame_size:
+            side_data = PacketSideData(packet_sidedata_type_from_literal("skip_samples"), 10)
+            # AV_PKT_DATA_SKIP_SAMPLES: u32le skip at start, u32le discard at end, u8 reasons.
+            side_data.update(struct.pack("<IIBB", 0, frame_size - samples, 0, 0))
+            last.set_sidedata(side_data)
+    yield last
+
+
 def encode_ahead(out, stream, y: np.ndarray, plan: AudioPlan, pool, packets_per_task: int = 64) -> Iterator:
     """:func:`encode_audio_packets` run on ``pool``'s one thread, a batch ahead of the caller's muxing.
 
@@ -195,6 +225,8 @@ def encode_ahead(out, stream, y: np.ndarray, plan: AudioPlan, pool, packets_per_
     stream.codec_context.open(strict=False)
     out.start_encoding()
     packets = encode_audio_packets(stream, y, plan)
+    if out.format.name == "matroska":
+        packets = mark_end_padding(packets, stream.codec_context)
 
     def batch() -> list:
         return list(islice(packets, packets_per_task))
@@ -351,7 +383,9 @@ def mux(
     options = {"movflags": "+faststart"} if container_format in ("mp4", "mov") else {"fflags": "+bitexact"}
     try:
         with atomic_output(output, overwrite=overwrite) as tmp:
-            write_muxed(tmp, container_format, options, info, y, plan, keep_original=(mode == "keep"))
+            track = write_muxed(tmp, container_format, options, info, y, plan, keep_original=(mode == "keep"))
+            if container_format == "matroska":  # durations without the codec delay FFmpeg counts in
+                fix_codec_delay_durations(tmp, {track: y.shape[1] / plan.sample_rate})
             if plan.spatial is not None:
                 inject_sa3d(tmp, plan.spatial, track=0)
             if container_format in ("mp4", "mov") and (
@@ -374,8 +408,11 @@ def write_muxed(
     y: np.ndarray,
     plan: AudioPlan,
     keep_original: bool,
-) -> None:
-    """Write the output container: video (copied or encoded), the new audio first, originals after."""
+) -> int:
+    """Write the output container: video (copied or encoded), the new audio first, originals after.
+
+    Returns the new audio's track number (stream index + 1, as Matroska counts them).
+    """
     duration_s = y.shape[1] / plan.sample_rate
     with av.open(str(path), "w", format=container_format, options=options) as out:
         if info.kind == "video":
@@ -404,7 +441,11 @@ def write_muxed(
         else:
             _, video_packets = encode_picture_packets(out, info, duration_s)
             audio_out = add_audio_stream(out, plan)
-            _mux_in_time_order(out, [video_packets, encode_audio_packets(audio_out, y, plan)])
+            audio_packets = encode_audio_packets(audio_out, y, plan)
+            if container_format == "matroska":
+                audio_packets = mark_end_padding(audio_packets, audio_out.codec_context)
+            _mux_in_time_order(out, [video_packets, audio_packets])
+    return audio_out.index + 1
 
 
 def _mux_in_time_order(out, sources) -> None:
