@@ -1,10 +1,11 @@
 """Binaural rendering speed: 16 moving sources, 60 s at 48 kHz, on one core (issue 2, benchmark 2).
 
-Compares ``see2sound.spatial.binaural.render_binaural`` (block cross-fade, minimum-phase filters with
-interpolated directions and fractional ITD delays) with the reference scheme of
-``reference/spatial-dsp.md`` §6 measured in the same run: the nearest measured HRIR per 1024-sample
-block, each block convolved with the old and the new HRIR (``scipy.signal.oaconvolve``) and
-cross-faded. Prints medians (seconds) and "× real time" (audio seconds per wall-clock second).
+Times ``see2sound.spatial.binaural.render_binaural`` source by source and ``render_binaural_mix``
+(all sources at once, the way ``render_scene`` calls it), moving and static, and compares them with
+the reference scheme of ``reference/spatial-dsp.md`` §6 measured in the same run: the nearest
+measured HRIR per 1024-sample block, each block convolved with the old and the new HRIR
+(``scipy.signal.oaconvolve``) and cross-faded. Prints median CPU seconds of this process and
+"× real time" (audio seconds per CPU second).
 
 Usage: ``python benchmarks/binaural_speed.py [--seconds 60] [--sources 16] [--repeats 3]``
 """
@@ -107,7 +108,7 @@ def main() -> None:
     short = scene(args.sources, args.reference_seconds)
     print(
         f"{args.sources} moving sources × {args.seconds:g} s at {SR} Hz, hop {HOP}; one core; "
-        f"median CPU seconds of {args.repeats}"
+        f"median CPU seconds of {args.repeats}; load average {os.getloadavg()[0]:.1f}"
     )
     for spec in ("analytic", "ku100", "kemar"):
         try:
@@ -118,18 +119,17 @@ def main() -> None:
         hrtf.impulse_response([1.0, 0.0, 0.0])  # build the interpolation mesh outside the timing
         ours = timed(lambda h=hrtf: render_ours(sources, h), args.repeats)
         mix = timed(lambda h=hrtf: render_mix(sources, h), args.repeats)
-        static = timed(
-            lambda h=hrtf: render_ours([(s, d[:1].repeat(len(d), 0)) for s, d in sources], h), args.repeats
-        )
+        still = [(s, d[:1].repeat(len(d), 0)) for s, d in sources]
+        static = timed(lambda h=hrtf, still=still: render_mix(still, h), args.repeats)
         ref_short = timed(lambda h=hrtf: render_reference(short, h), 1)
         ref = ref_short * args.seconds / args.reference_seconds
         print(
             f"{spec:9s} taps {hrtf.hrirs.shape[-1]:4d}: "
-            f"moving {ours:6.2f} s = {args.seconds / ours:6.1f}× real time"
-            f" | mix {mix:6.2f} s = {args.seconds / mix:6.1f}×"
-            f" | static {static:6.2f} s = {args.seconds / static:6.1f}×"
-            f" | reference (nearest HRIR + block cross-fade) {ref:6.2f} s = {args.seconds / ref:5.1f}×"
-            f" | speed-up {ref / ours:4.1f}×"
+            f"moving, mix (render_scene's path) {mix:5.2f} s = {args.seconds / mix:5.1f}× real time"
+            f" | moving, one call per source {ours:5.2f} s = {args.seconds / ours:5.1f}×"
+            f" | static, mix {static:5.2f} s = {args.seconds / static:5.1f}×"
+            f" | reference (nearest HRIR, block cross-fade) {ref:5.2f} s = {args.seconds / ref:4.1f}×"
+            f" | speed-up of the mix {ref / mix:4.1f}×"
         )
 
 

@@ -9,7 +9,12 @@ from scipy.signal import butter, correlate, fftconvolve, sosfiltfilt, welch
 from see2sound.errors import See2SoundError
 from see2sound.geometry import direction_to_vector
 from see2sound.pipeline.hrtf import load_hrtf
-from see2sound.spatial.binaural import near_field_gains, render_binaural, render_binaural_mix
+from see2sound.spatial.binaural import (
+    near_field_gains,
+    render_binaural,
+    render_binaural_mix,
+    segment_alignment,
+)
 from see2sound.spatial.hrtf import spherical_head_hrtf
 
 SR = 48000
@@ -248,3 +253,91 @@ def test_far_distances_change_nothing(analytic):
     d = sweep(len(x), turns_per_second=0.1)
     far = render_binaural(x, d, analytic, HOP, distances_m=np.linspace(1.0, 30.0, len(d)))
     np.testing.assert_array_equal(far, render_binaural(x, d, analytic, HOP))
+
+
+def test_filter_anchors_stay_within_the_update_angle_and_depend_on_nothing_earlier():
+    """Each block uses a filter made for a direction within UPDATE_DEG of its own, from its own group of
+    MAX_REUSE_BLOCKS blocks; a suffix starting on a group boundary picks the same anchors on its own."""
+    import see2sound.spatial.binaural as binaural
+
+    rng = np.random.default_rng(3)
+    t = np.arange(400) / 47.0
+    az = 40 * np.sin(2 * np.pi * t / 7) + np.cumsum(rng.uniform(-1.5, 1.5, len(t)))
+    dirs = direction_to_vector(az, 10 * np.sin(t))
+    anchors = binaural._filter_anchors(dirs)
+    k = np.arange(len(dirs))
+    assert np.all(anchors <= k) and np.all(anchors >= k - k % binaural.MAX_REUSE_BLOCKS)
+    cos_angle = np.einsum("ij,ij->i", dirs, dirs[anchors])
+    assert np.degrees(np.arccos(np.clip(cos_angle, -1, 1))).max() <= binaural.UPDATE_DEG + 1e-9
+    assert len(np.unique(anchors)) < 0.8 * len(dirs)  # slow stretches share filters
+    cut = 5 * binaural.MAX_REUSE_BLOCKS
+    np.testing.assert_array_equal(binaural._filter_anchors(dirs[cut:]), anchors[cut:] - cut)
+
+
+@pytest.mark.parametrize("name", ["analytic", "kemar"])
+def test_a_segment_with_pre_roll_renders_like_the_whole(request, name):
+    """The renderer may cut a long scene into segments that start on a multiple of 8 blocks and of the
+    hop: after a pre-roll longer than the filters, the segment equals the whole render."""
+    if name != "analytic":
+        request.getfixturevalue("real_cache")
+    hrtf = load_hrtf(name, SR)
+    hop = 512
+    x = noise(3.0, seed=4)
+    t = np.arange(len(x) // hop + 1) * hop / SR
+    d = direction_to_vector(7.0 * t + 20.0 * np.sin(2.0 * t), 5.0 * t)  # slow: filters are shared
+    y, e = 0.5 * x[::-1], d[::-1]
+    whole = render_binaural_mix([x, y], [d, e], hrtf, hop)
+    align = segment_alignment(hrtf)
+    assert align in (8192, 16384) and 4 * 4096 % align == 0
+    start, pre_roll = 16 * 4096, 8 * 4096  # multiples of the alignment and of the hop
+    s0 = start - pre_roll
+    part = render_binaural_mix([x[s0:], y[s0:]], [d[s0 // hop :], e[s0 // hop :]], hrtf, hop)
+    np.testing.assert_allclose(part[:, pre_roll:], whole[:, start:], atol=1e-5 * np.abs(whole).max())
+
+
+@pytest.mark.parametrize("name", ["ku100", "kemar"])
+def test_mix_equals_the_sum_of_single_renders_with_measured_sets(real_cache, name):
+    hrtf = load_hrtf(name, SR)
+    n = SR
+    signals = [noise(1.0, seed=s) for s in range(3)]
+    dirs = [sweep(n), fixed(direction_to_vector(-120.0, -10.0), n), sweep(n, turns_per_second=-0.1)]
+    mix = render_binaural_mix(signals, dirs, hrtf, HOP)
+    expected = sum(render_binaural(x, d, hrtf, HOP) for x, d in zip(signals, dirs, strict=True))
+    np.testing.assert_allclose(mix, expected, atol=1e-5 * np.abs(expected).max())
+
+
+def test_fft_sizes_are_small_and_fast():
+    from see2sound.spatial.binaural import _fft_size
+
+    for length in [1, 7, 100, 1000, 1376, 1455, 3165, 4097, 70000]:
+        size = _fft_size(length)
+        m = size
+        for p in (2, 3, 5):
+            while m % p == 0:
+                m //= p
+        assert m == 1 and size >= length and size < 1.25 * length + 2
+        assert size % 27 and size % 125  # at most two factors of 3 and of 5
+
+
+def test_static_sources_mixed_together_equal_their_single_renders(analytic):
+    n = 40000 + 123  # not a whole number of blocks
+    signals = [noise(1.0, seed=s)[:n] for s in range(4)]
+    dirs = [fixed(direction_to_vector(az, el), n) for az, el in [(0, 0), (90, 10), (-135, -20), (30, 60)]]
+    dists = [None, np.full(len(dirs[1]), 0.3), None, np.full(len(dirs[3]), 2.0)]
+    mix = render_binaural_mix(signals, dirs, analytic, HOP, distances_m=dists)
+    expected = sum(
+        np.stack([np.convolve(x, h)[:n] for h in analytic.impulse_response(d[0])])
+        * (near_field_gains(d[:1], r[:1])[0][:, None] if r is not None else 1.0)
+        for x, d, r in zip(signals, dirs, dists, strict=True)
+    )
+    np.testing.assert_allclose(mix, expected, atol=1e-5 * np.abs(expected).max())
+
+
+def test_single_and_double_precision_inputs_render_alike(analytic):
+    """Float32 signals are read in place, others are copied block by block: same result."""
+    x = noise(3.0, seed=5)
+    d = sweep(len(x), turns_per_second=0.2)
+    y64 = render_binaural_mix([x, x[::-1]], [d, d[::-1]], analytic, HOP)
+    y32 = render_binaural_mix([x.astype(np.float32), x[::-1].astype(np.float32)], [d, d[::-1]], analytic, HOP)
+    assert y64.dtype == np.float64 and y32.dtype == np.float32
+    np.testing.assert_allclose(y32, y64, atol=1e-5 * np.abs(y64).max())

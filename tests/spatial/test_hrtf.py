@@ -107,6 +107,31 @@ def test_interpolation_weights_reconstruct_the_direction(analytic):
     assert np.degrees(np.arccos(np.clip(np.sum(rebuilt * q, axis=1), -1, 1))).max() < 1e-3
 
 
+@pytest.mark.parametrize("name", ["analytic", "kemar"])
+def test_triangle_search_finds_the_triangle_a_search_of_all_triangles_finds(request, name):
+    """The staged search (triangles at the nearest vertex, then at the three nearest, then all) gives
+    the weights of the containing triangle found by testing every triangle. KEMAR's grid has a gap
+    below -40° and a pole vertex with dozens of triangles: every stage is used."""
+    if name != "analytic":
+        request.getfixturevalue("real_cache")
+    hrtf = load_hrtf(name, SR)
+    rng = np.random.default_rng(1)
+    q = rng.standard_normal((600, 3))
+    q = np.concatenate([q, [[0, 0, 1.0], [0, 0, -1.0], [1e-3, 0, 1.0]]])
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    idx, w = hrtf.interpolation_weights(q)
+    _, tri, inv, _ = hrtf._mesh
+    g = np.einsum("qi,tij->qtj", q, inv)
+    best = np.argmax(g.min(axis=2), axis=1)
+    ref_w = np.clip(g[np.arange(len(q)), best], 0, None)
+    ref_w /= ref_w.sum(axis=1, keepdims=True)
+    dense = np.zeros((len(q), len(hrtf.directions)))
+    ref = np.zeros_like(dense)
+    np.add.at(dense, (np.arange(len(q))[:, None], idx), w)
+    np.add.at(ref, (np.arange(len(q))[:, None], tri[best]), ref_w)
+    np.testing.assert_allclose(dense, ref, atol=1e-9)
+
+
 def test_weights_at_a_measured_direction_pick_that_measurement(analytic):
     idx, w = analytic.interpolation_weights(analytic.directions[[5, 500, 1500]])
     chosen = idx[np.arange(3), np.argmax(w, axis=1)]

@@ -138,6 +138,26 @@ def _trim_length(h: np.ndarray, tail_db: float = -70.0, minimum: int = 16) -> in
     return int(min(h.shape[-1], max(minimum, last)))
 
 
+_QUERY_CHUNK = 1024  # directions located at once by HRTF.interpolation_weights
+_NARROW_INCIDENCE = 8
+
+
+def _best_triangle(p: np.ndarray, cand: np.ndarray, inv: np.ndarray):
+    """Among candidate triangles ``cand`` (q, c) (-1 = none), the one containing each ``p`` (q, 3) best.
+
+    Returns the triangle index (q,), its barycentric weights (q, 3) and their minimum (q,): negative
+    when no candidate contains the direction.
+    """
+    inv_c = inv[np.maximum(cand, 0)]  # (q, c, 3, 3): g = p @ inv, written out (beats einsum)
+    g = p[:, 0, None, None] * inv_c[:, :, 0]
+    g += p[:, 1, None, None] * inv_c[:, :, 1]
+    g += p[:, 2, None, None] * inv_c[:, :, 2]
+    score = np.where(cand >= 0, g.min(axis=2), -np.inf)
+    best = np.argmax(score, axis=1)
+    rows = np.arange(len(p))
+    return cand[rows, best], g[rows, best], score[rows, best]
+
+
 class HRTF:
     """A set of head-related impulse responses at one sample rate.
 
@@ -215,6 +235,14 @@ class HRTF:
         lead = np.ceil(max(0.0, FRAC_LEAD + 1 - float(delays.min())))
         return delays + lead, min_phase
 
+    @cached_property
+    def _render_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """Minimum-phase filters ear-major in single precision ``(2, k, taps)`` and delays ``(k, 2)``."""
+        return (
+            np.ascontiguousarray(self.min_phase.transpose(1, 0, 2), dtype=np.float32),
+            np.asarray(self.delays_samples, dtype=float),
+        )
+
     @property
     def delays_samples(self) -> np.ndarray:
         """Per-ear delays ``(k, 2)`` in samples applied after the minimum-phase filters."""
@@ -287,22 +315,41 @@ class HRTF:
             w = 1.0 / np.maximum(dist, 1e-9) ** 2
             w /= w.sum(axis=1, keepdims=True)
             return idx, w
-        _, nearest = tree.query(p, k=3)
-        cand = incident[nearest].reshape(len(p), -1)  # triangles touching the 3 nearest vertices, -1 padded
-        inv_c = inv[np.maximum(cand, 0)]  # (q, candidates, 3, 3): g = p @ inv, written out (beats einsum)
-        g = p[:, 0, None, None] * inv_c[:, :, 0] + p[:, 1, None, None] * inv_c[:, :, 1]
-        g += p[:, 2, None, None] * inv_c[:, :, 2]
-        score = np.where(cand >= 0, g.min(axis=2), -np.inf)
-        best = np.argmax(score, axis=1)
-        rows = np.arange(len(p))
-        tri_idx = cand[rows, best]
-        gains = g[rows, best]
-        miss = score[rows, best] < -1e-9
-        if np.any(miss):  # rare: the containing triangle does not touch the nearest vertex
-            gall = np.einsum("qi,tij->qtj", p[miss], inv)
+        idx = np.empty((len(p), 3), dtype=np.int64)
+        gains = np.empty((len(p), 3))
+        for q0 in range(0, len(p), _QUERY_CHUNK):  # bounded temporaries (they stay in cache)
+            q1 = min(len(p), q0 + _QUERY_CHUNK)
+            idx[q0:q1], gains[q0:q1] = self._containing_triangles(p[q0:q1])
+        return idx, gains
+
+    @cached_property
+    def _narrow_incident(self) -> np.ndarray:
+        """The first few triangles at each vertex (a pole's long list would pad every row)."""
+        return self._mesh[3][:, :_NARROW_INCIDENCE]
+
+    def _containing_triangles(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Vertex indices and barycentric weights of the grid triangle containing each direction.
+
+        Candidates are the triangles at the nearest vertex, then those at the three nearest, and
+        as a last resort every triangle; the first stage settles nearly every direction.
+        """
+        tree, tri, inv, incident = self._mesh
+        _, nearest = tree.query(p, k=1)
+        tri_idx, gains, score = _best_triangle(p, self._narrow_incident[nearest], inv)
+        miss = score < -1e-9
+        if np.any(miss):  # near a vertex with many triangles, or not touching the nearest vertex
+            _, near3 = tree.query(p[miss], k=3)
+            t, g, sc = _best_triangle(p[miss], incident[near3].reshape(len(near3), -1), inv)
+            tri_idx[miss], gains[miss], score[miss] = t, g, sc
+            miss = score < -1e-9
+        missed = np.flatnonzero(miss)
+        for r0 in range(0, len(missed), 128):
+            # rare (e.g. in a grid's gap): the triangle touches none of the three nearest vertices
+            rows = missed[r0 : r0 + 128]
+            gall = np.einsum("qi,tij->qtj", p[rows], inv)
             t = np.argmax(gall.min(axis=2), axis=1)
-            tri_idx[miss] = t
-            gains[miss] = gall[np.arange(len(t)), t]
+            tri_idx[rows] = t
+            gains[rows] = gall[np.arange(len(t)), t]
         gains = np.clip(gains, 0.0, None)
         gains /= np.maximum(gains.sum(axis=1, keepdims=True), 1e-12)
         return tri[tri_idx], gains
