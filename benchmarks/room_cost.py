@@ -3,25 +3,33 @@
 16 sources (8 fixed, 8 moving), 60 s at 48 kHz, in a 6 × 8 × 3 m furnished room (RT60 ≈ 0.45 s), for 5.1,
 binaural (the analytic head) and FOA. The free field is :func:`see2sound.spatial.render.render_sources`;
 the room adds :func:`see2sound.spatial.reverb.render_room` on the same inputs (what the renderer's hook
-does). Prints the median of ``--repeats`` runs of each and the ratio (goal: ≤ 3×), in wall time and in the
-process's CPU time (steadier on a shared machine). With ``--pyroomacoustics``, also times pyroomacoustics'
+does); a whole render also normalises the loudness and limits the true peak
+(:func:`see2sound.spatial.render.finish_loudness`). On one core (BLAS and FFT threads pinned to one),
+each of ``--repeats`` rounds times the three in turn; the script prints the medians of the process's
+CPU time (steady on a shared machine) and of the wall time, and the ratios room / none for the bare
+render and for the whole one (goal: ≤ 3×). With ``--pyroomacoustics``, also times pyroomacoustics'
 own order-3 simulation of the same sources (first 10 s, fixed at their starting points) to six omni
 microphones around the listener, for scale.
 
-    .venv/bin/python benchmarks/room_cost.py [--seconds 60] [--repeats 3] [--pyroomacoustics]
+    .venv/bin/python benchmarks/room_cost.py [--seconds 60] [--repeats 5] [--formats 5.1,binaural,foa]
 """
 
 from __future__ import annotations
 
-import argparse
-import platform
-import time
+import os
 
-import numpy as np
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")  # one core: before NumPy starts its BLAS
 
-from see2sound.spatial.hrtf import spherical_head_hrtf
-from see2sound.spatial.render import RenderOptions, finish_loudness, render_sources
-from see2sound.spatial.reverb import Room, render_room
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from see2sound.spatial.hrtf import spherical_head_hrtf  # noqa: E402
+from see2sound.spatial.render import RenderOptions, finish_loudness, render_sources  # noqa: E402
+from see2sound.spatial.reverb import Room, render_room  # noqa: E402
 
 SR = 48000
 K = 16
@@ -46,64 +54,51 @@ def sources(seconds: float, seed: int = 0):
     return signals, dirs, dists
 
 
-def median_time(fn, repeats: int) -> float:
-    return median_times(fn, repeats)[0]
-
-
-def median_times(fn, repeats: int) -> tuple[float, float]:
-    """Median wall time and median CPU time of the process (all threads) over ``repeats`` calls."""
-    times, cpu = [], []
-    for _ in range(repeats):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        times.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return float(np.median(times)), float(np.median(cpu))
+def timed(fn):
+    """The result of ``fn()``, its CPU time (this process, all threads) and its wall time."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.process_time() - c0, time.perf_counter() - t0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--formats", default="5.1,binaural,foa")
     parser.add_argument("--pyroomacoustics", action="store_true")
     args = parser.parse_args()
     room = Room("indoor", (6.0, 8.0, 3.0), "furnished", listener_m=(3.0, 3.0, 1.2))
     signals, dirs, dists = sources(args.seconds)
-    print(f"machine: {platform.machine()} {platform.processor() or ''}, numpy {np.__version__}")
+    print(f"machine: {platform.machine()} {platform.processor() or ''}, numpy {np.__version__}, one core")
     print(
         f"{K} sources (8 moving), {args.seconds:g} s at {SR} Hz; room {room.dimensions_m} m, "
-        f"RT60 {room.rt60_s:.2f} s; median of {args.repeats}"
+        f"RT60 {room.rt60_s:.2f} s; medians of {args.repeats}; load average {os.getloadavg()[0]:.2f}"
     )
     print(
-        f"{'format':9s} {'none':>7s} {'room':>7s} {'ratio':>6s}   "
-        f"with loudness + true-peak: {'none':>7s} {'room':>7s} {'ratio':>6s}   "
-        f"CPU time: {'none':>7s} {'room':>7s} {'ratio':>6s}"
+        f"{'format':9s} CPU s: {'none':>6s} {'room':>6s} {'finish':>6s}  ratio {'bare':>5s} {'whole':>5s}"
+        f"   wall s: {'none':>6s} {'room':>6s} {'finish':>6s}  ratio {'bare':>5s} {'whole':>5s}"
     )
     hrtf = spherical_head_hrtf(SR)
-    for fmt in ("5.1", "binaural", "foa"):
+    for fmt in args.formats.split(","):
         options = RenderOptions(format=fmt, hop=HOP)
         raw = RenderOptions(format=fmt, loudness_lufs=None, hop=HOP)
         h = hrtf if fmt == "binaural" else None
-
-        def free(raw=raw, h=h):
-            return render_sources(signals, dirs, dists, SR, raw, hrtf=h)
-
-        def with_room(raw=raw, h=h):
-            return render_room(signals, dirs, dists, SR, raw, room, hrtf=h)
-
-        t_free, c_free = median_times(free, args.repeats)
-        t_room, c_room = median_times(with_room, args.repeats)
-        y = free()
-        t_finish = median_time(
-            lambda y=y, options=options: finish_loudness(y, SR, options.format, options), 1
-        )
-        full_none, full_room = t_free + t_finish, t_free + t_room + t_finish
-        print(
-            f"{fmt:9s} {t_free:6.2f}s {t_free + t_room:6.2f}s {(t_free + t_room) / t_free:5.2f}x   "
-            f"{'':26s}{full_none:6.2f}s {full_room:6.2f}s {full_room / full_none:5.2f}x   "
-            f"{'':10s}{c_free:6.2f}s {c_free + c_room:6.2f}s {(c_free + c_room) / c_free:5.2f}x",
-            flush=True,
-        )
+        cpu, wall = np.zeros((args.repeats, 3)), np.zeros((args.repeats, 3))
+        for i in range(args.repeats):
+            y, cpu[i, 0], wall[i, 0] = timed(
+                lambda raw=raw, h=h: render_sources(signals, dirs, dists, SR, raw, hrtf=h)
+            )
+            _, cpu[i, 1], wall[i, 1] = timed(
+                lambda raw=raw, h=h: render_room(signals, dirs, dists, SR, raw, room, hrtf=h)
+            )
+            _, cpu[i, 2], wall[i, 2] = timed(lambda y=y, o=options: finish_loudness(y, SR, o.format, o))
+        parts = []
+        for t in (np.median(cpu, axis=0), np.median(wall, axis=0)):
+            none, extra, finish = t
+            bare, whole = (none + extra) / none, (none + extra + finish) / (none + finish)
+            parts.append(f"{none:6.2f} {extra:6.2f} {finish:6.2f}  ratio {bare:5.2f} {whole:5.2f}")
+        print(f"{fmt:9s} CPU s: {parts[0]}   wall s: {parts[1]}", flush=True)
     if args.pyroomacoustics:
         import pyroomacoustics as pra
 

@@ -16,6 +16,7 @@ from see2sound.spatial.reverb import (
     reflection_paths,
     render_room,
     resolve_room,
+    response_length_s,
     room_response,
 )
 from see2sound.spatial.room import image_sources, schroeder_rt60_s
@@ -300,3 +301,143 @@ def test_resolve_room_takes_rooms_specs_and_none():
     assert resolve_room("none", {"kind": "outdoor"}) is None
     with pytest.raises(See2SoundError, match="--room spec"):
         resolve_room(3.0)
+
+
+def test_convolve_sum_over_many_blocks_matches_direct_convolution_and_adds_into_out():
+    from scipy.signal import fftconvolve
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 150_000)).astype(np.float32)
+    h = np.zeros((3, 2, 900), dtype=np.float32)
+    h[..., 200:] = rng.standard_normal((3, 2, 700))  # leading zeros only delay the output
+    ref = np.stack([sum(fftconvolve(x[k], h[k, c])[:150_000] for k in range(3)) for c in range(2)])
+    out = np.ones((2, 150_000), dtype=np.float32)
+    y = convolve_sum(x, h, out=out)
+    assert y is out
+    np.testing.assert_allclose(y - 1.0, ref, atol=2e-3)
+
+
+def test_a_filter_switch_cross_fades_the_input_between_the_two_filters():
+    from scipy.signal import fftconvolve
+
+    rng = np.random.default_rng(6)
+    n, switch, fade = 6000, 3000.0, 400
+    x = rng.standard_normal(n)
+    h = rng.standard_normal((2, 1, 100))
+    y = convolve_sum([x], h, schedule=[(np.array([0, 1]), np.array([0.0, switch]))], fade=fade)
+    ramp = np.clip((np.arange(n) - switch + fade / 2) / fade, 0.0, 1.0)
+    w = np.sin(0.5 * np.pi * ramp) ** 2  # raised cosine, centred on the switch
+    ref = fftconvolve(x * (1 - w), h[0, 0])[:n] + fftconvolve(x * w, h[1, 0])[:n]
+    np.testing.assert_allclose(y[0], ref, atol=1e-4)
+
+
+@pytest.mark.parametrize("fmt, room", [("5.1", ROOM), ("binaural", ROOM), ("foa", Room("outdoor"))])
+def test_response_length_bounds_what_the_room_adds_to_an_impulse(fmt, room):
+    hrtf = spherical_head_hrtf(SR) if fmt == "binaural" else None
+    length = response_length_s(room, SR, hrtf=hrtf)
+    n = int(1.5 * length * SR) + 200
+    source = np.array([-1.0, -1.2, 1.5])  # behind, right and up: long paths to the far walls
+    y = render_room(
+        [_impulse(n)],
+        [source / np.linalg.norm(source)],
+        [np.linalg.norm(source)],
+        SR,
+        _opts(fmt),
+        room,
+        hrtf=hrtf,
+    )
+    end = int(np.ceil(length * SR))
+    assert np.max(np.abs(y[:, end:])) < 1e-6 * np.max(np.abs(y))  # nothing after it but rounding
+    if room.kind == "indoor":  # the tail's own length, not a worst-case constant
+        rt60 = room.rt60_s
+        assert room.mixing_time_s + rt60 * 7 / 6 <= length <= room.mixing_time_s + rt60 * 7 / 6 + 0.01
+        last = np.flatnonzero(np.abs(y).max(axis=0) > 1e-6 * np.max(np.abs(y)))[-1]
+        assert last > 0.9 * end
+    else:  # the ground reflection: at most twice the ears' height farther than the direct path
+        assert length <= 2 * 1.6 / C + 3 / SR
+    assert response_length_s(None, SR) == 0.0
+
+
+def test_a_segment_with_pre_roll_renders_like_the_whole_scene():
+    rng = np.random.default_rng(7)
+    n = 3 * SR
+    signals = [rng.standard_normal(n).astype(np.float32) for _ in range(2)]
+    dirs, dists = [np.array([1.0, 0.0, 0.0]), np.array([0.0, -1.0, 0.0])], [2.0, 1.5]
+    room = Room("indoor", (5.0, 7.0, 3.0), "furnished", listener_m=(2.0, 1.5, 1.2), seed=4)
+    whole = render_room(signals, dirs, dists, SR, _opts("5.1"), room)
+    np.testing.assert_array_equal(whole, render_room(signals, dirs, dists, SR, _opts("5.1"), room))
+    start, pre_roll = 2 * SR, int(np.ceil(response_length_s(room, SR) * SR))
+    assert pre_roll < start
+    part = render_room([s[start - pre_roll :] for s in signals], dirs, dists, SR, _opts("5.1"), room)
+    np.testing.assert_allclose(part[:, pre_roll:], whole[:, start:], atol=1e-5 * np.abs(whole).max())
+
+
+@pytest.mark.parametrize("fmt", ["5.1", "binaural"])
+def test_the_tail_gives_the_same_render_in_the_reflections_convolution_or_on_its_own(fmt, monkeypatch):
+    import see2sound.spatial.reverb as reverb
+
+    rng = np.random.default_rng(8)
+    n, hop = SR, 128
+    signals = [rng.standard_normal(n).astype(np.float32) for _ in range(2)]
+    path = np.linspace([2.0, 1.0, 0.0], [1.0, -2.0, 0.0], n // hop + 1)  # the second source moves
+    dist = np.linalg.norm(path, axis=1)
+    dirs, dists = [np.array([0.0, 1.0, 0.0]), path / dist[:, None]], [1.5, dist]
+    hrtf = spherical_head_hrtf(SR) if fmt == "binaural" else None
+    renders = []
+    for merge in (True, False):
+        monkeypatch.setattr(reverb, "_merge_tail", lambda *args, merge=merge: merge)
+        renders.append(render_room(signals, dirs, dists, SR, _opts(fmt, hop=hop), ROOM, hrtf=hrtf))
+    np.testing.assert_allclose(renders[0], renders[1], atol=1e-5 * np.abs(renders[1]).max())
+    assert np.abs(renders[0]).max() > 0
+
+
+@pytest.mark.parametrize("fmt", ["5.1", "foa"])
+def test_few_tap_filters_in_the_time_domain_equal_the_fft_convolution(fmt, monkeypatch):
+    import see2sound.spatial.reverb as reverb
+
+    rng = np.random.default_rng(9)
+    n, hop = 3 * SR, 128  # more than one block of the time-domain convolution
+    signals = [rng.standard_normal(n).astype(np.float32) for _ in range(3)]
+    path = np.linspace([1.0, 8.0, 0.5], [4.0, -6.0, 0.0], n // hop + 1)  # fast: a new key every 0.1 s
+    dist = np.linalg.norm(path, axis=1)
+    dirs = [np.array([1.0, 0.0, 0.0]), path / dist[:, None], np.array([0.0, 0.6, 0.8])]
+    dists = [4.0, dist, 30.0]
+    room = Room("outdoor", None, "asphalt")  # the ground reflection: one tap per channel
+    calls = []
+    sparse_convolution = reverb._convolve_sparse
+    monkeypatch.setattr(
+        reverb, "_convolve_sparse", lambda *args: calls.append(1) or sparse_convolution(*args)
+    )
+    sparse = render_room(signals, dirs, dists, SR, _opts(fmt, hop=hop), room)
+    assert calls, "the ground reflection should take the time-domain path"
+    monkeypatch.setattr(reverb, "_COPY_NS", 1e9)  # force the FFT convolution
+    fft = render_room(signals, dirs, dists, SR, _opts(fmt, hop=hop), room)
+    np.testing.assert_allclose(sparse, fft, atol=1e-5 * np.abs(fft).max())
+    assert np.abs(sparse).max() > 0.01
+
+
+def test_many_filter_switches_over_many_blocks_are_the_cross_faded_sum():
+    from scipy.signal import fftconvolve
+
+    from see2sound.spatial.reverb import convolution_plan
+
+    rng = np.random.default_rng(10)
+    n, fade = 100_000, 600
+    x = rng.standard_normal((2, n))
+    h = rng.standard_normal((6, 3, 300))
+    switches = np.array([0.0, 7_000.0, 7_900.0, 31_000.0, 64_500.0])  # some on block edges, two close
+    schedule = [(np.arange(5), switches), (np.array([5]), np.array([0.0]))]
+    n_fft, _ = convolution_plan(300, n, 2, 3, 4, 6)
+    assert n_fft < n / 4  # many blocks
+    y = convolve_sum(x, h, schedule=schedule, fade=fade)
+    ref = np.stack([fftconvolve(x[1], h[5, c])[:n] for c in range(3)])
+    t = np.arange(n)
+    for i in range(5):  # key i: up around its switch, down around the next (half the gap at most)
+        w = np.ones(n)
+        for sign, at in ((1, i), (-1, i + 1)):
+            if 0 < at < 5:
+                half = min(fade / 2, 0.5 * np.min(np.diff(switches[1:])))
+                step = np.sin(0.5 * np.pi * np.clip((t - switches[at] + half) / (2 * half), 0, 1)) ** 2
+                w = w - step if sign < 0 else w * step
+        ref += np.stack([fftconvolve(x[0] * w, h[i, c])[:n] for c in range(3)])
+    np.testing.assert_allclose(y, ref, atol=2e-3)

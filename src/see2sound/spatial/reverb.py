@@ -9,14 +9,15 @@
   for binaural. Each reflection has the 1/r gain of its path and arrives ``(r_image − r_direct)/c``
   after the direct sound (``r_image/c`` after emission when the render applies propagation delays).
   They are gathered into one sparse FIR per output channel (``Σ gain·pan(dir)·δ(t − τ)``, or the sum
-  of delayed HRIRs) and applied with one block FFT convolution that shares each source's forward FFT
-  and each channel's inverse FFT.
+  of delayed HRIRs) and applied with one block FFT convolution for all sources
+  (:func:`convolve_sum`): one forward FFT per source and block, the sum over sources on the spectra,
+  one inverse FFT per output channel and block, at the FFT size of least work (filters of a few
+  taps, such as the ground reflection outdoors, go through a time-domain matrix product instead).
 * **Moving sources**: the reflections follow the source. Its path is cut into 0.1 s stretches; a new
   FIR is made at the mean position of a stretch once the source has moved 0.1 m since the last one,
-  and each input segment of the FFT convolution (0.1–0.3 s) is filtered by the FIR in force at its
-  centre; the segments overlap under raised-cosine cross-fades, so each output sample blends
-  neighbouring FIRs (no clicks). A source that strays less than 0.5 m from its mean position keeps one
-  FIR, at that mean.
+  and the input cross-fades from the old FIR to the new one over 50 ms (raised cosine, centred on the
+  start of that stretch), so the reflections glide without clicks. A source that strays less than
+  0.5 m from its mean position keeps one FIR, at that mean.
 * A source beyond the room's walls (a room given by hand that is smaller than the scene) is heard
   through the wall point on its line of sight: its reflections are computed from that point and
   delayed and attenuated by the rest of its path, so they never precede or outweigh the direct sound.
@@ -32,6 +33,12 @@
 
 The direct-to-reverberant ratio therefore follows the room: a source at the critical distance
 ``√(R/16π)`` has about as much reverberant as direct energy, a nearer one more direct.
+
+Sample ``t`` of the output depends on the inputs from ``t − response_length_s(room, sr)·sr`` to ``t``
+only, and the tail on ``Room.seed`` only: a long scene rendered in segments, each with that much
+pre-roll, gives what one render of the whole gives (exactly for fixed sources, up to float rounding;
+a moving source's reflection keys restart at each segment's start). The FFTs run on the threads of
+``scipy.fft.set_workers`` (one unless the caller asks for more).
 """
 
 from __future__ import annotations
@@ -70,13 +77,19 @@ DEFAULT_OUTDOOR_MATERIAL = "grass"
 MAX_ORDER = 3
 WALL_MARGIN_M = 0.05
 TAIL_DIRECTIONS = 32  # binaural tail: independent noises from this many directions
-_CHUNK_BLOCKS = 32
 MAX_REFLECTION_DELAY_S = 0.3  # later reflections are left to the tail (bounds the FIR length)
 MAX_TAIL_S = 12.0  # the tail's impulse response is cut here (RT60 up to about 10 s)
 MOVING_SPREAD_M = 0.5  # a source that strays less than this from its mean position keeps one FIR
 MOVING_KEY_S = 0.1  # otherwise its reflections are recomputed on this grid ...
 MOVING_UPDATE_M = 0.1  # ... when it has moved this far
-_WORKERS = -1  # FFTs on every core
+MOVING_FADE_S = 0.05  # and the reflections cross-fade from one set to the next in this time
+_WORKERS = None  # FFTs on the threads of scipy.fft.set_workers (one by default)
+_MAX_FFT = 1 << 18  # the longest FFT convolve_sum plans for (unless the filters are longer)
+_FFT_NS_PER_POINT_LOG2 = 0.17  # cost model of convolve_sum (ns, one core): a float32 FFT per point·log2(size)
+_MAC_NS = 0.9  # ... a complex multiply-add of spectra
+_COPY_NS = 0.5  # time-domain convolution of sparse filters: a delayed copy per sample and tap ...
+_GEMM_NS = 0.1  # ... and its multiply-add per output channel
+_SPARSE_BLOCK = 1 << 15  # samples per block of that convolution
 
 
 @dataclass(frozen=True)
@@ -188,27 +201,28 @@ class Room:
         """Image sources of a source at ``position_m`` (listener frame) and the path length they lack.
 
         A source beyond the walls is moved along its line of sight to the wall; the second value is
-        the distance it was moved (added to every reflection's path by the caller).
+        the distance it was moved (added to every reflection's path by the caller). ``position_m`` may
+        also be ``(P, 3)`` positions: then the image sources are ``(P, r, 3)`` and the lengths ``(P,)``.
         """
         pos = np.asarray(position_m, dtype=float)
         lis = self.listener_xyz_m
         if self.kind == "outdoor":
             src = lis + pos
-            src[2] = max(src[2], WALL_MARGIN_M)  # a source cannot sit below the ground
-            return ground_reflection(src, lis, self.material), 0.0
+            src[..., 2] = np.maximum(src[..., 2], WALL_MARGIN_M)  # a source cannot sit below the ground
+            return ground_reflection(src, lis, self.material), (0.0 if pos.ndim == 1 else np.zeros(len(pos)))
         size = self.size_xyz_m
         lo, hi = np.full(3, WALL_MARGIN_M), size - WALL_MARGIN_M
         lis_in = np.clip(lis, lo, hi)
-        t = 1.0
-        for axis in range(3):  # the largest t ≤ 1 with lis + t·pos inside the room
-            if pos[axis] > 1e-12:
-                t = min(t, (hi[axis] - lis_in[axis]) / pos[axis])
-            elif pos[axis] < -1e-12:
-                t = min(t, (lo[axis] - lis_in[axis]) / pos[axis])
-        t = max(t, 0.0)
-        src = np.clip(lis_in + t * pos, 0.0, size)
-        extra = float(np.linalg.norm(pos) * (1.0 - t))
-        return image_sources(src, lis, size, self.material, int(self.max_order)), extra
+        # the largest t ≤ 1 with lis + t·pos inside the room
+        with np.errstate(divide="ignore", invalid="ignore"):
+            limit = np.where(
+                pos > 1e-12, (hi - lis_in) / pos, np.where(pos < -1e-12, (lo - lis_in) / pos, 1.0)
+            )
+        t = np.clip(np.min(limit, axis=-1, initial=1.0), 0.0, None)
+        src = np.clip(lis_in + t[..., None] * pos, 0.0, size)
+        extra = np.linalg.norm(pos, axis=-1) * (1.0 - t)
+        images = image_sources(src, lis, size, self.material, int(self.max_order))
+        return images, (float(extra) if pos.ndim == 1 else extra)
 
     # -- scene file ----------------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -334,14 +348,62 @@ def resolve_room(room: Room | str | None, scene_room: dict | None = None, seed: 
 def reflection_paths(room: Room, position_m, min_distance_m: float = 0.25):
     """Directions ``(R, 3)``, amplitudes ``(R,)`` (1/r and wall absorption) and delays after the direct
     sound ``(R,)`` in seconds, for a source at ``position_m`` in the listener frame."""
-    pos = np.asarray(position_m, dtype=float)
-    direct = max(float(np.linalg.norm(pos)), 1e-6)
-    images, extra = room.reflections(pos)
-    path = images.distances_m.reshape(-1) + extra
+    return _reflection_paths(room, np.reshape(np.asarray(position_m, dtype=float), (1, 3)), min_distance_m)[0]
+
+
+def _reflection_paths(room: Room, positions: np.ndarray, min_distance_m: float) -> list:
+    """:func:`reflection_paths` of ``(P, 3)`` positions at once: a list of P triples."""
+    direct = np.maximum(np.linalg.norm(positions, axis=-1), 1e-6)
+    images, extra = room.reflections(positions)
+    path = images.distances_m + extra[:, None]  # (P, R)
     amplitude = images.gains / np.maximum(path, min_distance_m)
-    delay = np.maximum(path - direct, 0.0) / SPEED_OF_SOUND_M_S
+    delay = np.maximum(path - direct[:, None], 0.0) / SPEED_OF_SOUND_M_S
     keep = delay <= MAX_REFLECTION_DELAY_S
-    return images.directions.reshape(-1, 3)[keep], amplitude[keep], delay[keep]
+    directions = images.directions
+    return [(directions[p][keep[p]], amplitude[p][keep[p]], delay[p][keep[p]]) for p in range(len(positions))]
+
+
+def response_length_s(room: Room | None, sr: int, *, hrtf: HRTF | None = None) -> float:
+    """The longest time after an input sample during which :func:`render_room` still adds sound for it.
+
+    The later of the last reflection (for any source position: at most ``MAX_REFLECTION_DELAY_S``,
+    and never later than the farthest order-``max_order`` image source of this room allows, or twice
+    the ears' height over the ground outdoors) and the end of this room's tail (its mixing time plus
+    the decay to −70 dB at its RT60), in whole samples at ``sr``, plus the HRIR's length when ``hrtf``
+    is given (binaural). A renderer that cuts a long scene into segments gets exact results from a
+    pre-roll this long. Propagation delays (``--propagation-delay``) come on top: add the farthest
+    source's ``r / c``. ``None`` (free field) gives 0.
+
+    Examples
+    --------
+    >>> room = Room("indoor", (6.0, 8.0, 3.0), "furnished")
+    >>> round(response_length_s(room, 48000), 3) > room.rt60_s
+    True
+    """
+    if room is None:
+        return 0.0
+    taps = (hrtf.filter_length + 16) if hrtf is not None else 1  # what _reflection_firs adds per path
+    lis = room.listener_xyz_m
+    if room.kind == "outdoor":
+        farthest_m = 2.0 * float(lis[2])  # the ground image is at most 2·h farther than the source
+    else:
+        orders = np.array(
+            [
+                (i, j, k)
+                for i in range(-room.max_order, room.max_order + 1)
+                for j in range(-room.max_order, room.max_order + 1)
+                for k in range(-room.max_order, room.max_order + 1)
+                if abs(i) + abs(j) + abs(k) <= room.max_order
+            ]
+        )
+        farthest_m = float(np.max(np.linalg.norm((np.abs(orders) + 1) * room.size_xyz_m, axis=1)))
+    delay_s = min(MAX_REFLECTION_DELAY_S, farthest_m / SPEED_OF_SOUND_M_S)
+    samples = math.ceil(delay_s * sr) + taps + 1 if room.max_order > 0 or room.kind == "outdoor" else 0
+    if room.kind == "indoor":
+        rt60 = min(room.rt60_s, MAX_TAIL_S * 60.0 / 70.0)
+        tail = math.ceil((room.mixing_time_s + rt60 * 70.0 / 60.0) * sr) + taps - 1
+        samples = max(samples, tail)
+    return samples / float(sr)
 
 
 def room_response(
@@ -397,7 +459,7 @@ def _output_rows(fmt) -> list[int]:
 def _reflection_firs(positions, room, sr, fmt, panning_law, hrtf, min_distance_m, direct_delay_s):
     """Per source one FIR per output row: ``rows`` and filters ``(K, len(rows), taps)`` (float32)."""
     rows = _output_rows(fmt)
-    paths = [reflection_paths(room, p, min_distance_m) for p in positions]
+    paths = _reflection_paths(room, np.reshape(np.asarray(positions, dtype=float), (-1, 3)), min_distance_m)
     if fmt.binaural:
         if hrtf is None:
             raise See2SoundError(
@@ -433,12 +495,16 @@ def _reflection_firs(positions, room, sr, fmt, panning_law, hrtf, min_distance_m
 
         panner = Panner(fmt.name, panning_law)
         gains = panner.gains
-    for k, ((dirs, amp, _), shift) in enumerate(zip(paths, shifts, strict=True)):
-        if len(amp) == 0:
-            continue
-        g = gains(dirs) * amp[:, None]  # (R, rows)
-        for c in range(len(rows)):
-            np.add.at(firs[k, c], shift, g[:, c].astype(np.float32))
+    counts = [len(amp) for _, amp, _ in paths]
+    if sum(counts) == 0:
+        return rows, firs
+    dirs = np.concatenate([d for d, _, _ in paths])
+    g = gains(dirs) * np.concatenate([a for _, a, _ in paths])[:, None]  # (all reflections, rows)
+    source = np.repeat(np.arange(len(paths)), counts)
+    at = ((source * len(rows))[:, None] + np.arange(len(rows))) * length + np.concatenate(shifts)[:, None]
+    firs += (
+        np.bincount(at.ravel(), weights=g.ravel(), minlength=firs.size).reshape(firs.shape).astype(np.float32)
+    )
     return rows, firs
 
 
@@ -471,92 +537,232 @@ def _tail_filters(room: Room, sr: int, fmt, hrtf) -> np.ndarray:
 
 
 def convolve_sum(
-    signals: np.ndarray, filters: np.ndarray, n: int | None = None, schedule: list | None = None
+    signals,
+    filters: np.ndarray,
+    n: int | None = None,
+    schedule: list | None = None,
+    fade: int | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """``y[c] = Σ_k signals[k] ∗ filters[k, c]``, cut to ``n`` samples (default: the signals' length).
 
-    Overlap-add with FFTs of about four times the filter length: one forward FFT per source and block, one
-    inverse FFT per output channel and block, the sum over sources done on the spectra (float32).
+    Overlap-add FFT convolution in float32 that shares the work between sources: one forward FFT per
+    source and block, the sum over sources done on the spectra, one inverse FFT per output channel and
+    block. The FFT size is the one of least work (:func:`convolution_plan`).
 
     Parameters
     ----------
-    signals : ndarray, shape (K, n)
+    signals : ndarray, shape (K, n), or a sequence of K arrays of n samples
     filters : ndarray, shape (K, C, taps) or (q, C, taps) with ``schedule``
     schedule : list of (ndarray, ndarray), optional
         Time-varying filters: per source the filter indices ``(p,)`` and the sample times ``(p,)`` from
-        which each applies; each block of input is filtered by the filter in force at its centre (the
-        filter switches between input blocks, so the output has no discontinuity of its own).
+        which each applies. Around each switch the input is split between the old and the new filter
+        under raised-cosine cross-fades that sum to one (``fade`` samples long, at most half the time
+        between switches), so the output glides from one filter to the next without a discontinuity.
+    fade : int, optional
+        Length of those cross-fades in samples (default: the filters' length, at least 256).
+    out : ndarray, shape (C, n), optional
+        float32 array to add the result to (and return).
 
     Returns
     -------
     ndarray, shape (C, n)
     """
-    signals = np.asarray(signals, dtype=np.float32)
-    k, n_sig = signals.shape
+    signals = [np.asarray(s, dtype=np.float32).reshape(-1) for s in signals]
+    filters = np.asarray(filters, dtype=np.float32)
+    k = len(signals)
+    n_sig = len(signals[0]) if k else 0
     n = n_sig if n is None else int(n)
-    _, n_ch, taps = filters.shape
-    n_fft = int(max(1024, 2 ** math.ceil(math.log2(4 * taps))))
-    usable_len = n_fft - taps + 1  # the longest input segment one FFT convolves without wrapping
-    varying = schedule is not None and any(len(indices) > 1 for indices, _ in schedule)
-    # time-varying filters: input segments overlap by `fade` under raised-cosine windows that sum to
-    # one, so each output sample blends the two neighbouring filters (as in binaural._render_moving)
-    fade = usable_len // 5 if varying else 0
-    block = usable_len - fade
-    seg_len = block + fade
-    window = np.ones(seg_len, dtype=np.float32)
-    if fade:
-        rise = np.sin(0.5 * np.pi * (np.arange(fade) + 0.5) / fade) ** 2
-        window[:fade], window[-fade:] = rise, rise[::-1]
-    n_blocks = max(1, -(-(n + fade) // block))
-    h_spec = sp_fft.rfft(np.asarray(filters, dtype=np.float32), n_fft, axis=-1)  # (q, C, F)
+    n_ch = filters.shape[1]
+    if out is None:
+        out = np.zeros((n_ch, n), dtype=np.float32)
     if schedule is None:
-        which = np.repeat(np.arange(k)[:, None], n_blocks, axis=1)
-    else:
-        centres = np.arange(n_blocks) * block - fade + seg_len / 2
-        which = np.empty((k, n_blocks), dtype=np.int64)
-        for j, (indices, times) in enumerate(schedule):
-            at = np.clip(np.searchsorted(np.asarray(times), centres, side="right") - 1, 0, None)
-            which[j] = np.asarray(indices)[at]
-    out = np.zeros((n_ch, (n_blocks + 2) * block + n_fft), dtype=np.float32)
-    usable = min(n, n_sig)
-    # blocks per chunk: the sources' spectra of one chunk (K × blocks × n_fft/2 complex) within ~8 MiB,
-    # so the multiply-add over sources works in cache (32 blocks of 16 sources at n_fft 16 384 were 33 MiB)
-    chunk_blocks = max(2, min(_CHUNK_BLOCKS, (8 << 20) // (k * n_fft * 4)))
-    frames = np.zeros((k, min(chunk_blocks, n_blocks), n_fft), dtype=np.float32)  # zero-padded segments
+        schedule = [(np.array([j]), np.array([0.0])) for j in range(k)]
+    keys = [_switches(indices, times) for indices, times in schedule]  # per source: filters, switch times
+    used = np.unique(np.concatenate([q for q, _ in keys])) if k else np.zeros(0, dtype=np.int64)
+    nonzero = np.flatnonzero(np.any(filters[used] != 0, axis=(0, 1))) if len(used) else []
+    if len(nonzero) == 0 or n == 0:
+        return out
+    lead = int(nonzero[0])  # the filters' common leading zeros only delay the output
+    taps = int(nonzero[-1]) + 1 - lead
+    length = min(n_sig, n - lead)  # the input samples that reach the output
+    if length <= 0:
+        return out
+    half = 0.5 * (max(256, filters.shape[-1]) if fade is None else max(1, int(fade)))
+    halves = [max(0.5, min(half, 0.5 * float(np.min(np.diff(s))))) if len(s) > 1 else half for _, s in keys]
+    changes = sum(len(s) for _, s in keys)
+    n_fft, fft_work = convolution_plan(taps, length, k, n_ch, changes, len(used))
+    support = {int(q): np.flatnonzero(np.any(filters[q] != 0, axis=0)) for q in used}
+    rows = sum(max(len(support[int(i)]) for i in q) for q, _ in keys)  # delayed copies at a time
+    if rows * length * (_COPY_NS + n_ch * _GEMM_NS) < fft_work:  # a few taps (the ground reflection)
+        return _convolve_sparse(signals, filters, n, keys, halves, support, out)
+    block = n_fft - taps + 1
+    n_blocks = -(-length // block)
+    starts = np.arange(n_blocks + 1) * block
+    # per source and block: the filter in force at the block's end (the "main" one, applied to the
+    # whole block) and the keys whose cross-fade weight is non-zero in the block before it
+    main, first = [], []
+    for (_, s), h in zip(keys, halves, strict=True):
+        main.append(np.searchsorted(s - h, starts[1:], side="left"))  # key index at each block's end
+        first.append(np.searchsorted(s + h, starts[:-1], side="right"))  # first key still active
+    cache: dict[int, np.ndarray] = {}  # filter spectra in use
+    chunk_blocks = int(max(1, min(n_blocks, (16 << 20) // ((k + 2 * n_ch + 2) * n_fft * 4))))
+    frames = np.zeros((k, chunk_blocks, n_fft), dtype=np.float32)
     for b0 in range(0, n_blocks, chunk_blocks):
-        b1 = min(n_blocks, b0 + chunk_blocks)
-        nb = b1 - b0
-        # segment b covers signal samples [b·block − fade, b·block + block)
-        lo, hi = b0 * block - fade, b1 * block
-        if lo >= 0 and hi <= usable:  # inside the signal: window it where it lies
-            chunk = signals[:, lo:hi]
-        else:
-            chunk = np.zeros((k, hi - lo), dtype=np.float32)
-            s0, s1 = max(lo, 0), min(hi, usable)
-            if s1 > s0:
-                chunk[:, s0 - lo : s1 - lo] = signals[:, s0:s1]
-        segments = np.lib.stride_tricks.sliding_window_view(chunk, seg_len, axis=-1)[:, ::block][:, :nb]
-        if fade:
-            np.multiply(segments, window, out=frames[:, :nb, :seg_len])
-        else:
-            frames[:, :nb, :seg_len] = segments
+        nb = min(chunk_blocks, n_blocks - b0)
+        lo, hi = b0 * block, min((b0 + nb) * block, length)
+        full = (hi - lo) // block
+        for j, signal in enumerate(signals):
+            view = frames[j, :nb, :block]
+            view[:full] = signal[lo : lo + full * block].reshape(full, block)
+            if full < nb:
+                rest = signal[lo + full * block : hi]
+                view[full, : len(rest)] = rest
+                view[full, len(rest) :] = 0.0
+        # the cross-fade pieces: (source, block in chunk, key) of every key active before the main one
+        pieces = [
+            (j, b, i)
+            for j in range(k)
+            if len(keys[j][1])
+            for b in range(nb)
+            for i in range(first[j][b0 + b], main[j][b0 + b])
+        ]
+        needed = {int(keys[j][0][i]) for j, b, i in pieces}
+        needed.update(int(keys[j][0][main[j][b0 + b]]) for j in range(k) for b in range(nb))
+        missing = sorted(needed - cache.keys())
+        if missing:
+            spectra = sp_fft.rfft(filters[missing, :, lead : lead + taps], n_fft, axis=-1, workers=_WORKERS)
+            cache.update(zip(missing, spectra, strict=True))
+        for q in set(cache) - needed:
+            del cache[q]
         spec = sp_fft.rfft(frames[:, :nb], axis=-1, workers=_WORKERS)  # (K, B, F)
-        y_spec = np.zeros((n_ch, nb, spec.shape[-1]), dtype=spec.dtype)  # the sum over sources, on spectra
-        product = np.empty_like(y_spec)
+        y_spec = np.empty((n_ch, nb, spec.shape[-1]), dtype=spec.dtype)  # the sum over sources, on spectra
+        product = np.empty_like(y_spec) if k > 1 else y_spec
         for j in range(k):
-            used = which[j, b0:b1]
-            # runs of segments that share a filter (a moving source switches filters now and then)
-            cuts = [0, *(np.flatnonzero(used[1:] != used[:-1]) + 1).tolist(), nb]
+            target = y_spec if j == 0 else product
+            used_q = keys[j][0][main[j][b0 : b0 + nb]]
+            cuts = [0, *(np.flatnonzero(used_q[1:] != used_q[:-1]) + 1).tolist(), nb]
             for a, b in zip(cuts[:-1], cuts[1:], strict=True):
-                np.multiply(h_spec[used[a]][:, None, :], spec[j, a:b], out=product[:, a:b])
-            y_spec += product
+                np.multiply(cache[int(used_q[a])][:, None, :], spec[j, a:b], out=target[:, a:b])
+            if j:
+                y_spec += product
+        if pieces:
+            # x·w_i filtered by H_i instead of H_main: add (H_i − H_main)·FFT(x·w_i)
+            weighted = np.empty((len(pieces), n_fft), dtype=np.float32)
+            for p, (j, b, i) in enumerate(pieces):
+                s, h, t0 = keys[j][1], halves[j], int(starts[b0 + b])
+                w = _step(block, t0, s[i - 1], h) if i > 0 else np.ones(block, dtype=np.float32)
+                w -= _step(block, t0, s[i], h)  # key i's weight: up at its switch, down at the next
+                np.multiply(frames[j, b, :block], w, out=weighted[p, :block])
+                weighted[p, block:] = 0.0
+            extra = sp_fft.rfft(weighted, axis=-1, workers=_WORKERS)
+            for p, (j, b, i) in enumerate(pieces):
+                q, q_main = int(keys[j][0][i]), int(keys[j][0][main[j][b0 + b]])
+                y_spec[:, b] += (cache[q] - cache[q_main]) * extra[p]
         y = sp_fft.irfft(y_spec, n_fft, axis=-1, workers=_WORKERS)  # (C, B, n_fft)
-        # segment b's output starts at b·block (in signal samples shifted by `fade`)
-        for part in range(0, n_fft, block):
+        for part in range(0, n_fft, block):  # block b's output starts at lead + b·block
             piece = y[:, :, part : part + block]
-            view = out[:, b0 * block + part : b1 * block + part].reshape(n_ch, nb, block)
-            view[:, :, : piece.shape[-1]] += piece
-    return out[:, fade : fade + n]
+            at = lead + b0 * block + part
+            if at + nb * block <= n:
+                view = out[:, at : at + nb * block].reshape(n_ch, nb, block)
+                view[:, :, : piece.shape[-1]] += piece
+                continue
+            for b in range(nb):  # the end of the output: cut
+                a = at + b * block
+                if a < n:
+                    out[:, a : min(n, a + piece.shape[-1])] += piece[:, b, : n - a]
+    return out
+
+
+def _convolve_sparse(signals, filters, n, keys, halves, support, out) -> np.ndarray:
+    """:func:`convolve_sum` for filters of a few taps, in the time domain: per block the delayed copies
+    of the inputs (cross-faded where a source's filter switches) times the taps' gains, one matrix
+    product ``(C × rows) @ (rows × block)``."""
+    n_sig = len(signals[0])
+    block = _SPARSE_BLOCK
+    reach = max(int(t[-1]) for t in support.values() if len(t))  # the longest delay
+    n_blocks = -(-n // block)
+    ends = np.minimum(np.arange(1, n_blocks + 1) * block, n)
+    main, first = [], []  # per source and block: the keys in force over its inputs
+    for (_, s), h in zip(keys, halves, strict=True):
+        main.append(np.searchsorted(s - h, ends, side="left"))
+        first.append(np.searchsorted(s + h, ends - block - reach, side="right"))
+    for b in range(n_blocks):
+        t0, t1 = b * block, int(ends[b])
+        copies = []  # (source, key, filter, tap): the input delayed by tap, under the key's weight
+        for j, (q, _) in enumerate(keys):
+            for i in range(first[j][b], main[j][b] + 1):
+                copies.extend((j, i, int(q[i]), int(tap)) for tap in support[int(q[i])])
+        if not copies:
+            continue
+        delayed = np.zeros((len(copies), t1 - t0), dtype=np.float32)
+        gains = np.empty((filters.shape[1], len(copies)), dtype=np.float32)
+        for r, (j, i, q, tap) in enumerate(copies):
+            a0, a1 = max(t0 - tap, 0), min(t1 - tap, n_sig)  # the input samples that land in the block
+            if a1 > a0:
+                delayed[r, a0 - (t0 - tap) : a1 - (t0 - tap)] = signals[j][a0:a1]
+            if first[j][b] != main[j][b]:
+                # key i's weight at the input times: up at its switch, down at the next
+                s, h = keys[j][1], halves[j]
+                w = _step(t1 - t0, t0 - tap, s[i - 1], h) if i > 0 else np.ones(t1 - t0, dtype=np.float32)
+                if i < len(s):
+                    w -= _step(t1 - t0, t0 - tap, s[i], h)
+                delayed[r] *= w
+            gains[:, r] = filters[q, :, tap]
+        out[:, t0:t1] += gains @ delayed
+    return out
+
+
+def _switches(indices, times) -> tuple[np.ndarray, np.ndarray]:
+    """A source's filter indices ``(p,)`` and the sample times ``(p − 1,)`` at which each after the
+    first takes over (consecutive repeats merged)."""
+    q = np.asarray(indices, dtype=np.int64).reshape(-1)
+    t = np.asarray(times, dtype=np.float64).reshape(-1)
+    keep = np.concatenate([[True], q[1:] != q[:-1]])
+    return q[keep], t[keep][1:]
+
+
+def _step(length: int, t0: int, switch: float, half: float) -> np.ndarray:
+    """Samples ``t0 … t0 + length − 1`` of a raised-cosine step from 0 (``t ≤ switch − half``) to 1
+    (``t ≥ switch + half``), float32."""
+    r = np.zeros(length, dtype=np.float32)
+    lo = min(max(math.floor(switch - half - t0) + 1, 0), length)  # first sample above 0
+    hi = min(max(math.ceil(switch + half - t0), 0), length)  # first sample at 1
+    r[hi:] = 1.0
+    if hi > lo:
+        x = (np.arange(lo, hi) + (t0 - switch + half)) / (2.0 * half)
+        r[lo:hi] = np.sin(0.5 * np.pi * x) ** 2
+    return r
+
+
+def convolution_plan(taps: int, length: int, k: int, c: int, changes: int = 0, n_filters: int | None = None):
+    """The FFT size of least work for :func:`convolve_sum` and that work (arbitrary units).
+
+    ``k`` inputs of ``length`` samples through ``taps``-tap filters into ``c`` outputs: per block of
+    ``m − taps + 1`` samples, ``k`` forward and ``c`` inverse FFTs (``∝ m·log m``) and ``k·c`` complex
+    products per frequency bin; per filter switch one more forward FFT and ``2c`` products; per filter
+    ``c`` FFTs of its spectrum.
+    """
+    n_filters = k if n_filters is None else n_filters
+    whole = sp_fft.next_fast_len(length + taps - 1, real=True)
+    candidates = {whole} if whole <= _MAX_FFT else set()
+    for base in (1, 3, 5):
+        m = base * 256
+        while m <= min(_MAX_FFT, whole):
+            if m >= 2 * taps:
+                candidates.add(m)
+            m *= 2
+    if not candidates:
+        candidates = {sp_fft.next_fast_len(2 * taps, real=True)}
+
+    def work(m: int) -> float:
+        fft = m * math.log2(m) * _FFT_NS_PER_POINT_LOG2
+        mac = (m // 2 + 1) * _MAC_NS
+        blocks = -(-length // (m - taps + 1))
+        return blocks * ((k + c) * fft + k * c * mac) + changes * (fft + 2 * c * mac) + n_filters * c * fft
+
+    best = min(sorted(candidates), key=work)
+    return best, work(best)
 
 
 def _positions(direction, distance) -> np.ndarray:
@@ -594,12 +800,23 @@ def _reflection_keys(path, mean, hop, n, sr):
     counts = np.bincount(group, minlength=len(starts))[:, None]
     nearest = path[np.minimum(starts // hop, len(path) - 1)]
     means = np.where(counts > 0, sums / np.maximum(counts, 1), nearest)
-    keys, times = [], []
-    for t0, p in zip(starts, means, strict=True):
-        if not keys or np.linalg.norm(p - keys[-1]) >= MOVING_UPDATE_M:
-            keys.append(p)
+    keys, times, last = [], [], None
+    for t0, p in zip(starts.tolist(), means.tolist(), strict=True):
+        if last is None or math.dist(p, last) >= MOVING_UPDATE_M:
+            keys.append(np.array(p))
             times.append(float(t0))
+            last = p
     return keys, np.array(times)
+
+
+def _merge_tail(firs, tail, schedule, n, n_ch) -> bool:
+    """Whether the tail costs less as one more input of the reflections' convolution than on its own."""
+    changes = sum(len(indices) - 1 for indices, _ in schedule)
+    k, taps = len(schedule), max(firs.shape[-1], tail.shape[-1])
+    _, together = convolution_plan(taps, n, k + 1, n_ch, changes, len(firs) + 1)
+    _, apart = convolution_plan(firs.shape[-1], n, k, n_ch, changes, len(firs))
+    _, alone = convolution_plan(tail.shape[-1], n, 1, n_ch)
+    return together <= apart + alone
 
 
 def render_room(
@@ -641,7 +858,7 @@ def render_room(
         return out
     if not isinstance(room, Room):
         raise See2SoundError(f"room must be a Room (see parse_room), got {type(room).__name__}")
-    stacked = np.stack([s.astype(np.float32, copy=False).reshape(-1) for s in signals])
+    signals = [s.astype(np.float32, copy=False).reshape(-1) for s in signals]
     paths = [_positions(d, r) for d, r in zip(directions, distances_m, strict=True)]
     positions = [p.mean(axis=0) for p in paths]
     min_distance = float(getattr(options, "min_distance_m", 0.25))
@@ -657,24 +874,46 @@ def render_room(
     rows, firs = _reflection_firs(all_positions, room, sr, fmt, law, hrtf, min_distance, 0.0)
     if delayed:  # reflections follow the delayed direct sound
         firs = _shift_firs(firs, [np.linalg.norm(p) / SPEED_OF_SOUND_M_S * sr for p in all_positions])
-    if np.any(firs):
-        out[rows] += convolve_sum(stacked, firs, n, schedule)
+    fade = int(round(MOVING_FADE_S * sr))
+    refl = [(signals, firs, schedule)] if np.any(firs) else []
     if room.kind == "indoor":
         tail = _tail_filters(room, sr, fmt, hrtf)
         if delayed:
             lead = int(round(np.mean([np.linalg.norm(p) for p in positions]) / SPEED_OF_SOUND_M_S * sr))
             tail = np.pad(tail, ((0, 0), (lead, 0)))
-        out[rows] += convolve_sum(stacked.sum(axis=0, keepdims=True), tail[None], n)
+        mix = signals[0].copy()
+        for signal in signals[1:]:
+            mix += signal
+        tail_job = ([mix], tail[None], None)
+        if refl and _merge_tail(firs, tail, schedule, n, len(rows)):
+            # one convolution for both: the tail is one more input (the dry mix) with one more filter
+            taps = max(firs.shape[-1], tail.shape[-1])
+            merged = np.concatenate(
+                [
+                    np.pad(firs, ((0, 0), (0, 0), (0, taps - firs.shape[-1]))),
+                    np.pad(tail, ((0, 0), (0, taps - tail.shape[-1])))[None],
+                ]
+            )
+            refl = [([*signals, mix], merged, [*schedule, (np.array([len(firs)]), np.array([0.0]))])]
+        else:
+            refl.append(tail_job)
+    into = out if rows == list(range(fmt.n_channels)) else np.zeros((len(rows), n), dtype=np.float32)
+    for inputs, filters, plan in refl:
+        convolve_sum(inputs, filters, n, plan, fade=fade, out=into)
+    if into is not out:
+        out[rows] = into
     return out
 
 
 __all__ = [
     "ROOM_KINDS",
     "Room",
+    "convolution_plan",
     "convolve_sum",
     "parse_room",
     "reflection_paths",
     "render_room",
     "resolve_room",
+    "response_length_s",
     "room_response",
 ]
