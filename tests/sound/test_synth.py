@@ -237,3 +237,141 @@ def test_extreme_rates_parameters_and_short_clips(name):
         y = synthesize(name, duration, sr, seed=2, intensity=value, size=1 - value, density=value)
         assert y.shape == (round(duration * sr),)
         assert np.all(np.isfinite(y)) and 0 < np.abs(y).max() < 1.0
+
+
+# --- building blocks: the fast paths compute what the plain recursions compute ---------------------------
+
+
+def _filter_cases(sr):
+    from see2sound.sound.synth import dsp
+
+    return {
+        "lowpass 2": dsp.lowpass_stages(1000, sr, 2),
+        "highpass 1": dsp.highpass_stages(3000, sr, 1),
+        "bandpass 2 (4 poles)": dsp.bandpass_stages(250, 2000, sr, 2),
+        "narrow low band": dsp.bandpass_stages(60, 300, sr, 1),
+        "resonator Q 60": [dsp.resonator_coefficients(3200, 60, sr)],
+        "pink": [(dsp.PINK_B, dsp.PINK_A)],
+        "pink then band (7 poles)": [(dsp.PINK_B, dsp.PINK_A), *dsp.bandpass_stages(150, 1500, sr, 2)],
+        "brown then low-pass": [
+            (np.array([0.002]), np.array([1.0, -0.998])),
+            *dsp.lowpass_stages(120, sr, 2),
+        ],
+    }
+
+
+@pytest.mark.parametrize("sr", [8000, 48000, 96000])
+@pytest.mark.parametrize("n", [1000, 100_003])
+def test_blocked_filters_match_scipy(sr, n):
+    """Block matrix products evaluate the same recursion: float32 output within float32 error of float64."""
+    from scipy.signal import lfilter
+
+    from see2sound.sound.synth.iir import filter_chain_blocked
+
+    x = np.random.default_rng(n).standard_normal(n).astype(np.float32)
+    for name, stages in _filter_cases(sr).items():
+        ref = x.astype(float)
+        for b, a in stages:
+            ref = lfilter(b, a, ref)
+        y = filter_chain_blocked(stages, x)
+        assert y.dtype == np.float32 and y.shape == (n,)
+        assert np.max(np.abs(y - ref)) < 5e-4 * np.std(ref), name
+
+
+def test_blocked_sos_and_parallel_match_scipy():
+    from scipy.signal import butter, lfilter, sosfilt
+
+    from see2sound.sound.synth.dsp import resonator_coefficients
+    from see2sound.sound.synth.iir import lfilter_parallel_blocked, sosfilt_blocked
+
+    x = np.random.default_rng(1).standard_normal(70_001).astype(np.float32)
+    sos = butter(4, [300, 3000], "bandpass", fs=48000, output="sos")
+    ref = sosfilt(sos, x.astype(float))
+    assert np.max(np.abs(sosfilt_blocked(sos, x) - ref)) < 2e-4 * np.std(ref)
+    bank = [resonator_coefficients(f, q, 16000) for f, q in ((730, 6), (1090, 8), (2440, 10))]
+    gains = (1.0, 0.6, 0.3)
+    ref = sum(g * lfilter(b, a, x.astype(float)) for (b, a), g in zip(bank, gains, strict=True))
+    assert np.max(np.abs(lfilter_parallel_blocked(bank, gains, x) - ref)) < 2e-4 * np.std(ref)
+
+
+@pytest.mark.parametrize(
+    "order, freqs, kind, sr",
+    [
+        (1, 300, "lowpass", 48000),
+        (2, 1000, "lowpass", 48000),
+        (4, 7200, "lowpass", 16000),
+        (1, 3000, "highpass", 48000),
+        (3, 500, "highpass", 8000),
+        (1, (60, 300), "bandpass", 48000),
+        (2, (250, 2000), "bandpass", 44100),
+        (2, (3000, 3600), "bandpass", 8000),
+    ],
+)
+def test_butter_sos_matches_scipy_butter(order, freqs, kind, sr):
+    from scipy.signal import butter, sosfreqz
+
+    from see2sound.sound.synth.iir import butter_sos
+
+    _, want = sosfreqz(butter(order, freqs, kind, fs=sr, output="sos"), 2048, fs=sr)
+    _, got = sosfreqz(butter_sos(order, freqs, kind, sr), 2048, fs=sr)
+    assert np.max(np.abs(got - want)) < 1e-9
+
+
+@pytest.mark.parametrize("n", [33, 1000, 200_017])
+def test_impulses_through_filters_match_filtered_trains(n):
+    """Sparse pings (some on the same sample, some in the last partial block) ring as the recursion says."""
+    from scipy.signal import lfilter
+
+    from see2sound.sound.synth.dsp import resonator_coefficients
+    from see2sound.sound.synth.iir import impulses_through_filters
+
+    rng = np.random.default_rng(n)
+    count = max(4, n // 100)
+    starts = rng.integers(0, n, count)
+    starts[:2] = starts[2]
+    starts[3] = n - 1
+    gains, which = rng.random(count), rng.integers(0, 3, count)
+    filters = [resonator_coefficients(f, q, 48000) for f, q in ((300, 18.8), (3000, 2.5), (12000, 1.2))]
+    y = impulses_through_filters(n, starts, gains, which, filters)
+    ref = np.zeros(n)
+    for k, (b, a) in enumerate(filters):
+        train = np.zeros(n)
+        np.add.at(train, starts[which == k], gains[which == k])
+        ref += lfilter(b, a, train)
+    assert y.dtype == np.float32 and y.shape == (n,)
+    assert np.max(np.abs(y - ref)) < 1e-5 * np.max(np.abs(ref))
+
+
+def test_white_noise_is_white_with_unit_variance():
+    from see2sound.sound.synth.dsp import white
+
+    y = white(np.random.default_rng(0), 1 << 18).astype(float)
+    assert abs(y.mean()) < 0.01 and abs(y.var() - 1) < 0.01
+    assert np.array_equal(white(np.random.default_rng(5), 1000), white(np.random.default_rng(5), 1000))
+    power = np.abs(np.fft.rfft(y)[1:]) ** 2
+    bands = power[: power.size // 8 * 8].reshape(8, -1).mean(axis=1)  # eight equal bands up to Nyquist
+    assert bands.max() / bands.min() < 1.05  # flat spectrum
+
+
+def test_oscillators_keep_their_phase_over_long_clips():
+    """Phases of many thousands of cycles: the float32 paths drop whole cycles first and stay exact."""
+    from see2sound.sound.synth.dsp import phase_from_freq, sine, table_osc, wavetable
+
+    sr = 48000
+    phase = phase_from_freq(np.full(30 * sr, 1234.5, dtype=np.float32), sr)
+    t = np.arange(1, 30 * sr + 1) / sr
+    assert np.max(np.abs(phase - 1234.5 * t)) < 1e-6
+    want = np.sin(2 * np.pi * phase)
+    assert np.max(np.abs(sine(phase) - want)) < 1e-5
+    table = wavetable(np.array([1.0])).astype(np.float32)  # one period of a sine
+    assert np.max(np.abs(table_osc(table, phase) - want)) < 1e-5
+
+
+@pytest.mark.parametrize("sr", [44100, 48000, 96000])
+def test_engines_made_at_a_lower_rate_have_no_images(sr):
+    """Engines are made at a lower rate and interpolated up; their low-pass leaves nothing up high."""
+    for name in ("engine_idle", "motorcycle"):
+        y = synthesize(name, 2.0, sr, seed=1).astype(float)
+        power = np.abs(np.fft.rfft(y)) ** 2
+        freqs = np.fft.rfftfreq(y.size, 1 / sr)
+        assert power[freqs > 10000].sum() < 1e-6 * power.sum()  # below -60 dB

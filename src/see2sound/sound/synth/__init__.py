@@ -23,7 +23,7 @@ import numpy as np
 from ...errors import See2SoundError
 from . import ambience, animals, human, nature, vehicles, water, weather
 
-SYNTH_VERSION = 1  # bump when a recipe changes its output: cached stems are keyed on it
+SYNTH_VERSION = 2  # bump when a recipe changes its output: cached stems are keyed on it
 PREROLL_S = 0.75
 TARGET_RMS_DB = -20.0
 PEAK_LIMIT = 0.891  # -1 dBFS
@@ -185,15 +185,15 @@ def _name_key(name: str) -> int:
 
 def level(y: np.ndarray, sample_rate: int) -> np.ndarray:
     """Remove DC, set the RMS to :data:`TARGET_RMS_DB` (peak-limited to -1 dBFS), fade the edges 5 ms."""
-    y = np.asarray(y, dtype=np.float64)
-    y = y - y.mean()
-    rms = float(np.sqrt(np.mean(y**2)))
-    peak = float(np.abs(y).max())
+    y = np.array(y, dtype=np.float32)  # a copy: the caller's array is left alone
+    y -= np.float32(np.mean(y, dtype=np.float64))
+    rms = float(np.sqrt(np.mean(np.square(y), dtype=np.float64)))
+    peak = max(float(y.max()), -float(y.min()))
     if rms > 0 and peak > 0:
-        y = y * min(10 ** (TARGET_RMS_DB / 20) / rms, PEAK_LIMIT / peak)
+        y *= np.float32(min(10 ** (TARGET_RMS_DB / 20) / rms, PEAK_LIMIT / peak))
     fade = min(int(EDGE_FADE_S * sample_rate), y.size // 2)
     if fade > 0:
-        ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(fade) / fade)
+        ramp = (0.5 - 0.5 * np.cos(np.pi * np.arange(fade) / fade)).astype(np.float32)
         y[:fade] *= ramp
         y[-fade:] *= ramp[::-1]
-    return y.astype(np.float32)
+    return y

@@ -10,6 +10,7 @@ import numpy as np
 
 from .dsp import (
     bandpass,
+    bandpass_stages,
     brown,
     click_bank,
     decay,
@@ -17,11 +18,13 @@ from .dsp import (
     highpass,
     jittered_times,
     lowpass,
+    lowpass_stages,
     overlap_add,
     phase_from_freq,
     pink,
     place,
     resonator,
+    sine,
     smooth_curve,
     table_osc,
     wavetable,
@@ -46,10 +49,10 @@ def room_tone(
     n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
 ) -> np.ndarray:
     """An empty room: soft low air noise, a faint ventilation rush and a whisper of mains hum."""
-    air = lowpass(pink(rng, n), 1200 + 1500 * (1 - size), sr, 2)
+    air = pink(rng, n, lowpass_stages(1200 + 1500 * (1 - size), sr, 2))
     vent = bandpass(white(rng, n), 150, 800, sr, 1) * 0.3 * intensity
     t = np.arange(n) / sr
-    hum = 0.02 * density * (np.sin(2 * np.pi * 50 * t) + 0.5 * np.sin(2 * np.pi * 100 * t))
+    hum = 0.02 * density * (sine(50 * t) + 0.5 * sine(100 * t))
     return (air + vent) * envelope_from_curve(smooth_curve(rng, n, sr, 0.05), 1.0) + hum
 
 
@@ -57,9 +60,9 @@ def ambience(
     n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
 ) -> np.ndarray:
     """A neutral outdoor air bed: gentle pink noise with slow breathing, far-off low rumble. The fallback."""
-    bed = lowpass(pink(rng, n), 2500 + 2000 * intensity, sr, 2)
+    bed = pink(rng, n, lowpass_stages(2500 + 2000 * intensity, sr, 2))
     bed *= envelope_from_curve(smooth_curve(rng, n, sr, 0.1), 3.0)
-    far = lowpass(brown(rng, n, sr, 20.0), 200, sr, 2) * 0.3 * size
+    far = brown(rng, n, sr, 20.0, lowpass_stages(200, sr, 2)) * 0.3 * size
     return bed + far
 
 
@@ -69,7 +72,7 @@ def city(
     """A city street from a little way off: traffic wash, murmur of passers-by, the odd distant siren."""
     road = lowpass(traffic(n, sr, rng, intensity, 0.8, density, engines=0), 2500, sr, 2)
     # passers-by from a little way off: speech-band noise with a syllable-rate flutter, not words
-    talk = bandpass(pink(rng, n), 250, 2500, sr, 2)
+    talk = pink(rng, n, bandpass_stages(250, 2500, sr, 2))
     talk *= envelope_from_curve(
         0.6 * smooth_curve(rng, n, sr, 4.0) + 0.4 * smooth_curve(rng, n, sr, 0.3), 10.0
     )
@@ -77,7 +80,7 @@ def city(
     if rng.random() < 0.3 + 0.5 * intensity:
         length = int(min(n, rng.uniform(6, 12) * sr))
         wail = lowpass(siren(length, sr, rng, 0.2, 0.5, 0.5), 1500, sr, 2)
-        env = np.sin(np.pi * np.arange(length) / length) ** 2
+        env = np.sin(np.arange(length, dtype=np.float32) * np.float32(np.pi / length)) ** 2
         place(out, int(rng.uniform(0, max(n - length, 1))), wail * env, 0.15)
     return out
 
@@ -88,13 +91,13 @@ def machinery(
     """Machinery hum: mains hum and its harmonics, a motor whine with sidebands, a fan, a light rattle."""
     t = np.arange(n) / sr
     mains = 50.0 if rng.random() < 0.5 else 60.0
-    hum_table = wavetable(np.array([1.0, 0.8, 0.3, 0.25, 0.1, 0.08, 0.05, 0.04]))
+    hum_table = wavetable(np.array([1.0, 0.8, 0.3, 0.25, 0.1, 0.08, 0.05, 0.04])).astype(np.float32)
     hum = table_osc(hum_table, phase_from_freq(mains * (1 + 0.0005 * smooth_curve(rng, n, sr, 0.2)), sr))
     rotor = rng.uniform(800, 2200) * (1.3 - 0.6 * size)
-    whine = np.sin(2 * np.pi * phase_from_freq(rotor * (1 + 0.002 * smooth_curve(rng, n, sr, 0.5)), sr))
-    whine *= 1 + 0.3 * np.sin(2 * np.pi * mains * t)
+    whine = sine(phase_from_freq(rotor * (1 + 0.002 * smooth_curve(rng, n, sr, 0.5)), sr))
+    whine *= 1 + 0.3 * sine(mains * t)
     blade_rate = rng.uniform(60, 180)
-    fan = lowpass(pink(rng, n), 700, sr, 2) * (1 + 0.25 * np.sin(2 * np.pi * blade_rate * t))
+    fan = pink(rng, n, lowpass_stages(700, sr, 2)) * (1 + 0.25 * sine(blade_rate * t))
     rattle_starts = jittered_times(rng, n, sr, 1 / rng.uniform(8, 25), 0.15)
     rattle = overlap_add(
         n,
@@ -140,7 +143,7 @@ def bells(
             t += stroke * rng.uniform(0.95, 1.05)
         t += stroke * rng.uniform(0.8, 1.3)  # the 'handstroke gap'
     peal = overlap_add(n, np.array(starts), bank, np.array(which), rng.uniform(0.7, 1.0, len(starts)))
-    return peal + 0.002 * lowpass(pink(rng, n), 2000, sr, 1)  # the open air around the tower
+    return peal + 0.002 * pink(rng, n, lowpass_stages(2000, sr, 1))  # the open air around the tower
 
 
 def clock(
@@ -157,4 +160,4 @@ def clock(
     starts = jittered_times(rng, n, sr, period, 0.003)
     which = np.arange(starts.size) % 2
     ticks = overlap_add(n, starts, bank, which, np.full(starts.size, 0.5 + 0.5 * intensity))
-    return ticks + 0.01 * lowpass(pink(rng, n), 1500, sr, 2)
+    return ticks + 0.01 * pink(rng, n, lowpass_stages(1500, sr, 2))

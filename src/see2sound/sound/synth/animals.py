@@ -15,9 +15,10 @@ from .dsp import (
     decay,
     envelope_from_curve,
     hann_env,
-    highpass,
+    highpass_stages,
     jittered_times,
     lowpass,
+    lowpass_stages,
     overlap_add,
     phase_from_freq,
     pink,
@@ -74,7 +75,7 @@ def birdsong(
                     place(out, pos, syl, gain * rng.uniform(0.6, 1.0))
                     pos += syl.size + int(rng.uniform(0.02, 0.08) * sr)
             t = pos / sr + gap * rng.uniform(0.5, 1.6)
-    air = highpass(pink(rng, n), 2000, sr, 2) * 0.005
+    air = pink(rng, n, highpass_stages(2000, sr, 2)) * 0.005
     return out + air
 
 
@@ -95,7 +96,7 @@ def crickets(
         starts = jittered_times(rng, n, sr, 1 / rng.uniform(1.5, 3.0) / (0.7 + 0.6 * intensity), 0.05)
         gain = 1.0 if c == 0 else rng.uniform(0.15, 0.8)
         out += overlap_add(n, starts, chirp, np.zeros(starts.size), np.full(starts.size, gain))
-    return out + highpass(pink(rng, n), 1500, sr, 1) * 0.003
+    return out + pink(rng, n, highpass_stages(1500, sr, 1)) * 0.003
 
 
 def cicadas(
@@ -133,7 +134,7 @@ def frogs(
         starts = jittered_times(rng, n, sr, rng.uniform(0.7, 3.0) / (0.6 + 0.8 * intensity), 0.3)
         gain = 1.0 if f == 0 else rng.uniform(0.2, 0.9)
         out += overlap_add(n, starts, bank, np.zeros(starts.size), gain * rng.uniform(0.6, 1.0, starts.size))
-    return out + lowpass(pink(rng, n), 1500, sr, 1) * 0.004
+    return out + pink(rng, n, lowpass_stages(1500, sr, 1)) * 0.004
 
 
 def _bark(rng: np.random.Generator, sr: int, size: float) -> np.ndarray:
@@ -163,7 +164,7 @@ def dog_bark(
             place(out, pos, bark, rng.uniform(0.7, 1.0) * (0.6 + 0.4 * intensity))
             pos += bark.size + int(rng.uniform(0.12, 0.4) * sr)
         t = pos / sr + rng.uniform(1.5, 6.0) * (1.3 - density)
-    return out + lowpass(pink(rng, n), 1000, sr, 1) * 0.002
+    return out + pink(rng, n, lowpass_stages(1000, sr, 1)) * 0.002
 
 
 def cat_meow(
@@ -184,7 +185,7 @@ def cat_meow(
         y *= hann_env(length, 0.25) ** 0.7
         place(out, int(t * sr), y / (np.abs(y).max() + 1e-12), rng.uniform(0.6, 1.0))
         t += dur + rng.uniform(1.0, 6.0) * (1.3 - density)
-    return out + lowpass(pink(rng, n), 800, sr, 1) * 0.002
+    return out + pink(rng, n, lowpass_stages(800, sr, 1)) * 0.002
 
 
 def cow(
@@ -205,7 +206,9 @@ def cow(
         y *= hann_env(length, 0.2) ** 0.5
         place(out, int(t * sr), y / (np.abs(y).max() + 1e-12), rng.uniform(0.6, 1.0))
         t += dur + rng.uniform(2.0, 8.0) * (1.3 - density)
-    pasture = lowpass(pink(rng, n), 500, sr, 1) * envelope_from_curve(smooth_curve(rng, n, sr, 0.2), 6.0)
+    pasture = pink(rng, n, lowpass_stages(500, sr, 1)) * envelope_from_curve(
+        smooth_curve(rng, n, sr, 0.2), 6.0
+    )
     return out + 0.01 * (0.5 + intensity) * pasture
 
 
@@ -227,7 +230,7 @@ def sheep(
         y *= hann_env(length, 0.15) ** 0.6 * (1 + 0.35 * tremolo)
         place(out, int(t * sr), y / (np.abs(y).max() + 1e-12), rng.uniform(0.4, 1.0))
         t += dur + rng.uniform(0.5, 5.0) * (1.3 - density)
-    return out + lowpass(pink(rng, n), 600, sr, 1) * 0.003
+    return out + pink(rng, n, lowpass_stages(600, sr, 1)) * 0.003
 
 
 def horse(
@@ -257,4 +260,4 @@ def horse(
         sn = bandpass(white(rng, length), 200, 1500, sr, 2) * hann_env(length, 0.1)
         sn *= 1 + 0.8 * np.sin(2 * np.pi * rng.uniform(18, 30) * np.arange(length) / sr)  # lip flutter
         place(snorts, int(s), sn / (np.abs(sn).max() + 1e-12), 0.6)
-    return hooves + snorts + lowpass(pink(rng, n), 600, sr, 1) * 0.003
+    return hooves + snorts + pink(rng, n, lowpass_stages(600, sr, 1)) * 0.003

@@ -1,13 +1,22 @@
 """Building blocks of the procedural sounds: noises, slow random curves, filters, oscillators, events.
 
-Everything works on 1-D float64 arrays of ``n`` samples at ``sr`` Hz and takes a
-:class:`numpy.random.Generator`, so a sound is a pure function of its seed. Nothing here loops over
-samples in Python: events are summed with one ``np.bincount`` and oscillators read a wavetable.
+Everything works on 1-D arrays of ``n`` samples at ``sr`` Hz, float32 (float64 only where precision needs
+it: phases over long clips), and takes a :class:`numpy.random.Generator`, so a sound is a pure function of
+its seed. Nothing here loops over samples in Python: events are summed by slice additions or one
+``np.bincount``, oscillators read a wavetable, and filters run as block matrix products (:mod:`.iir`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .iir import (
+    butter_sos,
+    filter_chain_blocked,
+    impulses_through_filters,
+    lfilter_blocked,
+    lfilter_parallel_blocked,
+)
 
 
 def hz(f: float, sr: int) -> float:
@@ -16,68 +25,96 @@ def hz(f: float, sr: int) -> float:
 
 
 def white(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Gaussian white noise, float32: noise beds need no more precision, and float32 halves the work."""
-    return rng.standard_normal(n, dtype=np.float32)
+    """White noise of unit variance, float32, uniformly distributed.
+
+    Uniform rather than Gaussian samples: the spectrum is the same flat one, any filter makes the sum
+    Gaussian again (central limit theorem), and uniform numbers cost a third of Gaussian ones.
+    """
+    y = rng.random(n, dtype=np.float32)
+    y -= np.float32(0.5)
+    y *= np.float32(np.sqrt(12.0))
+    return y
 
 
-def _sos(order: int, freqs, kind: str, sr: int, x: np.ndarray) -> np.ndarray:
-    from scipy.signal import butter  # scipy.signal imports in about a second: only when synthesising
+# Paul Kellet's economy pink filter (unit-ish RMS on unit white noise)
+PINK_B = np.array([0.049922035, -0.095993537, 0.050612699, -0.004408786]) / 0.08
+PINK_A = np.array([1.0, -2.494956002, 2.017265875, -0.522189400])
 
-    sos = butter(order, freqs, kind, fs=sr, output="sos")
-    return sos.astype(x.dtype) if x.dtype == np.float32 else sos
-
-
-def pink(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Pink (1/f) noise, Paul Kellet's economy filter on white noise (unit-ish RMS)."""
-    b = np.array([0.049922035, -0.095993537, 0.050612699, -0.004408786], dtype=np.float32)
-    a = np.array([1.0, -2.494956002, 2.017265875, -0.522189400], dtype=np.float32)
-    from scipy.signal import lfilter
-
-    y = lfilter(b, a, white(rng, n))
-    return y * np.float32(1 / 0.08)
+Stages = list[tuple[np.ndarray, np.ndarray]]  # filters (b, a) applied one after the other
 
 
-def brown(rng: np.random.Generator, n: int, sr: int, corner_hz: float = 30.0) -> np.ndarray:
-    """Brown (1/f²) noise above ``corner_hz``: white noise through a leaky integrator."""
-    from scipy.signal import lfilter
+def pink(rng: np.random.Generator, n: int, then: Stages = ()) -> np.ndarray:
+    """Pink (1/f) noise, Paul Kellet's economy filter on white noise (unit-ish RMS).
 
+    ``then`` (e.g. :func:`lowpass_stages`) filters it further in the same pass, for the cost of one filter.
+    """
+    return filter_chain_blocked([(PINK_B, PINK_A), *then], white(rng, n))
+
+
+def brown(
+    rng: np.random.Generator, n: int, sr: int, corner_hz: float = 30.0, then: Stages = ()
+) -> np.ndarray:
+    """Brown (1/f²) noise above ``corner_hz``: white noise through a leaky integrator (unit-ish RMS)."""
     p = np.exp(-2 * np.pi * corner_hz / sr)
-    y = lfilter(np.array([1 - p], np.float32), np.array([1, -p], np.float32), white(rng, n))
-    return y * np.float32(np.sqrt(sr / (np.pi * corner_hz)))
+    gain = np.sqrt(sr / (np.pi * corner_hz))
+    return filter_chain_blocked([(np.array([(1 - p) * gain]), np.array([1, -p])), *then], white(rng, n))
 
 
-def lowpass(x: np.ndarray, f: float, sr: int, order: int = 2) -> np.ndarray:
-    from scipy.signal import sosfilt
-
-    return sosfilt(_sos(order, hz(f, sr), "lowpass", sr, x), x)
+def _stages(sos: np.ndarray) -> Stages:
+    return [(row[:3], row[3:]) for row in sos]
 
 
-def highpass(x: np.ndarray, f: float, sr: int, order: int = 2) -> np.ndarray:
-    from scipy.signal import sosfilt
+def lowpass_stages(f: float, sr: int, order: int = 2) -> Stages:
+    """A Butterworth low-pass as filter stages, for :func:`filter_chain` or a noise's ``then``."""
+    return _stages(butter_sos(order, hz(f, sr), "lowpass", sr))
 
-    return sosfilt(_sos(order, hz(f, sr), "highpass", sr, x), x)
+
+def highpass_stages(f: float, sr: int, order: int = 2) -> Stages:
+    return _stages(butter_sos(order, hz(f, sr), "highpass", sr))
 
 
-def bandpass(x: np.ndarray, lo: float, hi: float, sr: int, order: int = 2) -> np.ndarray:
+def bandpass_stages(lo: float, hi: float, sr: int, order: int = 2) -> Stages:
     lo, hi = hz(lo, sr), hz(hi, sr)
     if hi <= lo * 1.01:
         lo = hi / 1.5
-    from scipy.signal import sosfilt
-
-    return sosfilt(_sos(order, [lo, hi], "bandpass", sr, x), x)
+    return _stages(butter_sos(order, [lo, hi], "bandpass", sr))
 
 
-def resonator(x: np.ndarray, f: float, q: float, sr: int) -> np.ndarray:
-    """Two-pole resonant band-pass (RBJ constant-peak-gain), centre ``f`` Hz, quality ``q``."""
+def filter_chain(x: np.ndarray, stages: Stages) -> np.ndarray:
+    """``x`` through all ``stages`` in one pass (the recursion is evaluated as block matrix products)."""
+    return filter_chain_blocked(list(stages), x)
+
+
+def lowpass(x: np.ndarray, f: float, sr: int, order: int = 2) -> np.ndarray:
+    return filter_chain(x, lowpass_stages(f, sr, order))
+
+
+def highpass(x: np.ndarray, f: float, sr: int, order: int = 2) -> np.ndarray:
+    return filter_chain(x, highpass_stages(f, sr, order))
+
+
+def bandpass(x: np.ndarray, lo: float, hi: float, sr: int, order: int = 2) -> np.ndarray:
+    return filter_chain(x, bandpass_stages(lo, hi, sr, order))
+
+
+def resonator_coefficients(f: float, q: float, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(b, a)`` of a two-pole resonant band-pass (RBJ constant-peak-gain), centre ``f`` Hz, Q ``q``."""
     w = 2 * np.pi * hz(f, sr) / sr
     alpha = np.sin(w) / (2 * q)
     b = np.array([alpha, 0.0, -alpha]) / (1 + alpha)
     a = np.array([1 + alpha, -2 * np.cos(w), 1 - alpha]) / (1 + alpha)
-    if x.dtype == np.float32:
-        b, a = b.astype(np.float32), a.astype(np.float32)
-    from scipy.signal import lfilter
+    return b, a
 
-    return lfilter(b, a, x)
+
+def resonator(x: np.ndarray, f: float, q: float, sr: int) -> np.ndarray:
+    """Two-pole resonant band-pass (RBJ constant-peak-gain), centre ``f`` Hz, quality ``q``."""
+    return lfilter_blocked(*resonator_coefficients(f, q, sr), x)
+
+
+def resonator_bank(x: np.ndarray, freqs_hz, qs, gains, sr: int) -> np.ndarray:
+    """``sum(g * resonator(x, f, q, sr))`` over the bank, in one filter pass (formants, partials)."""
+    filters = [resonator_coefficients(f, q, sr) for f, q in zip(freqs_hz, qs, strict=True)]
+    return lfilter_parallel_blocked(filters, gains, x)
 
 
 def smooth_curve(rng: np.random.Generator, n: int, sr: int, rate_hz: float) -> np.ndarray:
@@ -102,12 +139,15 @@ def upsample_linear(ctrl: np.ndarray, hop: int, n: int) -> np.ndarray:
     """``n`` samples linearly interpolated between control points ``hop`` samples apart.
 
     Needs ``(len(ctrl) - 1) * hop >= n``; slow curves (envelopes, formants) are computed at a control
-    rate and brought to audio rate with this, which costs three array passes.
+    rate and brought to audio rate with this, which costs two array passes.
     """
+    ctrl = np.asarray(ctrl)
     if hop == 1:
-        return np.asarray(ctrl)[:n]
-    ramp = (np.arange(hop) / hop).astype(np.asarray(ctrl).dtype)
-    return (ctrl[:-1, None] + np.diff(ctrl)[:, None] * ramp[None, :]).ravel()[:n]
+        return ctrl[:n]
+    ramp = (np.arange(hop) / hop).astype(ctrl.dtype)
+    out = np.diff(ctrl)[:, None] * ramp[None, :]
+    out += ctrl[:-1, None]
+    return out.ravel()[:n]
 
 
 def control_grid(n: int, hop: int) -> np.ndarray:
@@ -117,7 +157,8 @@ def control_grid(n: int, hop: int) -> np.ndarray:
 
 def envelope_from_curve(curve: np.ndarray, depth_db: float) -> np.ndarray:
     """A positive gain from a curve in [-1, 1]: ``10**(depth_db·curve/20)``."""
-    return np.power(np.float32(10.0), curve * np.float32(depth_db / 20.0))
+    gain = curve * np.float32(depth_db / 20.0 * np.log(10.0))
+    return np.exp(gain, out=gain)
 
 
 def poisson_times(rng: np.random.Generator, n: int, sr: int, rate_hz: float | np.ndarray) -> np.ndarray:
@@ -125,7 +166,7 @@ def poisson_times(rng: np.random.Generator, n: int, sr: int, rate_hz: float | np
     if np.isscalar(rate_hz):
         count = rng.poisson(float(rate_hz) * n / sr)
         return np.sort(rng.integers(0, n, count))
-    rate = np.asarray(rate_hz, dtype=float)
+    rate = np.asarray(rate_hz)
     peak = float(rate.max()) if rate.size else 0.0
     if peak <= 0:
         return np.zeros(0, dtype=np.int64)
@@ -168,6 +209,12 @@ def overlap_add(
     starts = starts[keep] + length  # shift so every index is >= 0
     which = np.asarray(which, dtype=np.int64)[keep]
     gains = np.asarray(gains, dtype=float)[keep]
+    if length >= 64:  # long events: one slice addition each beats building an index per sample
+        out = np.zeros(n + 2 * length, dtype=np.float32)
+        bank = np.asarray(bank, dtype=np.float32)
+        for start, k, g in zip(starts.tolist(), which.tolist(), gains.astype(np.float32), strict=True):
+            out[start : start + length] += bank[k] * g
+        return out[length : length + n]
     idx = (starts[:, None] + np.arange(length)[None, :]).ravel()
     vals = (gains[:, None] * bank[which]).ravel()
     return np.bincount(idx, weights=vals, minlength=n + 2 * length)[length : length + n]
@@ -178,27 +225,23 @@ def resonant_impulses(
 ) -> np.ndarray:
     """Many short pings: each event is an impulse into one of a few resonators (random choice).
 
-    A two-pole resonator rings at ``f`` for ``tau`` seconds (Q = π·f·tau); with a handful of resonators
-    this costs a few filter passes however many events there are.
+    A two-pole resonator rings at ``f`` for ``tau`` seconds (Q = π·f·tau); the cost grows with the
+    number of resonators and of blocks holding a ping (:func:`impulses_through_filters`), not with the
+    length of the rings.
     """
     freqs = np.atleast_1d(np.asarray(freqs_hz, dtype=float))
     taus = np.broadcast_to(np.asarray(decays_s, dtype=float), freqs.shape)
     starts = np.asarray(starts, dtype=np.int64)
     group = rng.integers(0, freqs.size, starts.size)
     ok = (starts >= 0) & (starts < n)
-    out = np.zeros(n, dtype=np.float32)
-    for k, (f, tau) in enumerate(zip(freqs, taus, strict=True)):
-        sel = ok & (group == k)
-        if not sel.any():
-            continue
-        train = np.bincount(starts[sel], weights=np.asarray(gains, dtype=float)[sel], minlength=n).astype(
-            np.float32
-        )
+    filters = []
+    for f, tau in zip(freqs, taus, strict=True):
         f = hz(f, sr)
         q = max(np.pi * f * tau, 0.6)
+        b, a = resonator_coefficients(f, q, sr)
         # the resonator's impulse response starts at alpha = sin(w)/(2q): scale each ping to ~1
-        out += resonator(train, f, q, sr) * np.float32(2 * q / max(np.sin(2 * np.pi * f / sr), 1e-3))
-    return out
+        filters.append((b * (2 * q / max(np.sin(2 * np.pi * f / sr), 1e-3)), a))
+    return impulses_through_filters(n, starts[ok], np.asarray(gains)[ok], group[ok], filters)
 
 
 def place(out: np.ndarray, start: int, y: np.ndarray, gain: float = 1.0) -> None:
@@ -210,10 +253,11 @@ def place(out: np.ndarray, start: int, y: np.ndarray, gain: float = 1.0) -> None
 
 def decay(length: int, sr: int, tau_s: float, attack_s: float = 0.001) -> np.ndarray:
     """An exponential decay with a short raised-cosine attack."""
-    t = np.arange(length) / sr
-    env = np.exp(-t / max(tau_s, 1e-5))
-    na = max(int(attack_s * sr), 1)
-    env[:na] *= 0.5 - 0.5 * np.cos(np.pi * np.arange(na) / na)
+    env = np.exp(np.arange(length, dtype=np.float32) * np.float32(-1 / (sr * max(tau_s, 1e-5))))
+    na = min(max(int(attack_s * sr), 1), length)
+    env[:na] *= np.float32(0.5) - np.float32(0.5) * np.cos(
+        np.arange(na, dtype=np.float32) * np.float32(np.pi / na)
+    )
     return env
 
 
@@ -230,8 +274,22 @@ def phase_from_freq(
     freq_hz: np.ndarray | float, sr: int, n: int | None = None, phase0: float = 0.0
 ) -> np.ndarray:
     """Instantaneous phase in cycles (not radians) of a frequency curve."""
-    f = np.full(n, float(freq_hz)) if np.isscalar(freq_hz) else np.asarray(freq_hz, dtype=float)
-    return phase0 + np.cumsum(f) / sr
+    f = np.full(n, float(freq_hz)) if np.isscalar(freq_hz) else np.array(freq_hz, dtype=float)
+    np.cumsum(f, out=f)  # float64: exact to a tiny fraction of a cycle over any duration
+    f *= 1.0 / sr
+    if phase0:
+        f += phase0
+    return f
+
+
+def sine(phase_cycles: np.ndarray) -> np.ndarray:
+    """``sin(2π·phase)`` as float32 for a (float64) phase in cycles: the whole cycles are dropped first,
+    so float32 keeps full accuracy however long the clip."""
+    frac = np.floor(phase_cycles)
+    np.subtract(phase_cycles, frac, out=frac)
+    frac = frac.astype(np.float32)
+    frac *= np.float32(2 * np.pi)
+    return np.sin(frac, out=frac)
 
 
 def wavetable(harmonic_amps: np.ndarray, size: int = 4096, phases: np.ndarray | None = None) -> np.ndarray:
@@ -244,13 +302,30 @@ def wavetable(harmonic_amps: np.ndarray, size: int = 4096, phases: np.ndarray | 
 
 
 def table_osc(table: np.ndarray, phase_cycles: np.ndarray) -> np.ndarray:
-    """Read a one-period wavetable (power-of-two size) at a phase in cycles, linear interpolation."""
+    """Read a one-period wavetable (power-of-two size) at a phase in cycles, linear interpolation.
+
+    The phase may be float64 (long clips need it); only its fraction of a cycle is used, and from there
+    on the work runs in float32 (with a float32 table; a float64 table gives float64 samples).
+    """
     size = table.size
-    pos = phase_cycles * size
-    i = pos.astype(np.int64)
-    frac = pos - i
-    i &= size - 1
-    return table[i] + (table[(i + 1) & (size - 1)] - table[i]) * frac
+    slope = np.roll(table, -1) - table  # table[i + 1] - table[i], wrapping: one lookup fewer per sample
+    phase = np.asarray(phase_cycles)
+    if phase.dtype == np.float32:
+        pos = phase * np.float32(size)
+    else:
+        pos = np.floor(phase)
+        np.subtract(phase, pos, out=pos)
+        pos = pos.astype(np.float32)
+        pos *= np.float32(size)
+    i = np.floor(pos)
+    pos -= i  # now the fraction between table entries
+    i = i.astype(np.int32)
+    i &= size - 1  # a fraction that rounded up to 1.0 wraps
+    out = table[i]
+    step = slope[i]
+    step *= pos.astype(table.dtype, copy=False)
+    out += step
+    return out
 
 
 def harmonic_amps(f0_max: float, sr: int, tilt_db_per_oct: float = -6.0, limit: int = 200) -> np.ndarray:
@@ -287,17 +362,31 @@ def voice(
     grid = np.minimum(control_grid(n, hop), n - 1)
     f0_c = f0[grid]
     forms_c = [(fc[grid] if np.ndim(fc) else fc, bw, g) for fc, bw, g in formants]
-    phase = 2 * np.pi * phase_from_freq(f0, sr)
-    s1, s0 = np.sin(phase), np.zeros(n)
-    two_cos = 2 * np.cos(phase)
-    out = np.zeros(n)
+    phase = phase_from_freq(f0, sr)
+    phase -= np.floor(phase)  # whole cycles dropped in float64; float32 from here (errors below -90 dB)
+    phase = phase.astype(np.float32)
+    phase *= np.float32(2 * np.pi)
+    s1, s0, s2 = np.sin(phase), np.zeros(n, dtype=np.float32), np.empty(n, dtype=np.float32)
+    two_cos = np.cos(phase)
+    two_cos *= np.float32(2)
+    out = np.zeros(n, dtype=np.float32)
+    # every harmonic's amplitude curve is interpolated into the same buffer, in blocks of ``hop``
+    blocks = grid.size - 1
+    amp_up = np.empty(blocks * hop, dtype=np.float32)
+    amp_blocks = amp_up.reshape(blocks, hop)
+    ramp = (np.arange(hop) / hop).astype(np.float32)
     count = int(min(max_harmonics, 0.45 * sr / max(float(f0.min()), 20.0)))
     for k in range(1, count + 1):
         fk = k * f0_c
         amp = formant_weights(fk, forms_c) * k ** (tilt_db_per_oct / 6.02)
         amp = np.where(fk < 0.45 * sr, amp, 0.0)
-        out += upsample_linear(amp, hop, n) * s1
-        s1, s0 = two_cos * s1 - s0, s1
+        np.multiply(np.diff(amp)[:, None], ramp[None, :], out=amp_blocks)
+        amp_blocks += amp[:-1, None]
+        np.multiply(amp_up[:n], s1, out=s2)
+        out += s2
+        np.multiply(two_cos, s1, out=s2)  # the next harmonic: sin((k+1)φ) = 2cos(φ)·sin(kφ) - sin((k-1)φ)
+        s2 -= s0
+        s0, s1, s2 = s1, s2, s0
     return out
 
 
@@ -336,16 +425,29 @@ def click_bank(
     return bank
 
 
+def room_response(rng: np.random.Generator, sr: int, rt60_s: float = 0.4) -> np.ndarray:
+    """A diffuse room's impulse response: exponentially decaying, darkening noise, -60 dB at ``rt60_s``,
+    silent for the first 5 ms (the tail starts after the direct sound), unit energy, float32."""
+    length = max(int(rt60_s * sr), 16)
+    ir = white(rng, length) * decay(length, sr, rt60_s / np.log(1000.0), attack_s=0.0)
+    ir = lowpass(ir, 6000, sr, 1)
+    ir[: int(0.005 * sr)] = 0.0
+    ir /= np.sqrt(np.sum(ir**2, dtype=np.float64)) + 1e-12
+    return ir
+
+
 def room(
     x: np.ndarray, sr: int, rng: np.random.Generator, rt60_s: float = 0.4, wet: float = 0.3
 ) -> np.ndarray:
-    """A diffuse room tail: convolution with exponentially decaying, darkening noise (RT60 ``rt60_s``)."""
+    """``x`` plus ``wet`` times its diffuse room tail (:func:`room_response`), cut to ``x``'s length.
+
+    ``x`` may be ``(..., n)``: a bank of sounds gets its tail along the last axis. For a few events in a
+    long clip, giving the bank its tail first and then placing the events costs far less than this on
+    the whole clip, and sums to the same.
+    """
     from scipy.signal import oaconvolve
 
-    length = max(int(rt60_s * sr), 16)
-    t = np.arange(length) / sr
-    ir = white(rng, length) * 10 ** (-3 * t / rt60_s)  # -60 dB at rt60
-    ir = lowpass(ir, 6000, sr, 1)
-    ir[: int(0.005 * sr)] = 0.0  # the tail starts after the direct sound
-    ir /= np.sqrt(np.sum(ir**2)) + 1e-12
-    return x + wet * oaconvolve(x, ir)[: x.size]
+    ir = room_response(rng, sr, rt60_s)
+    x = np.asarray(x, dtype=np.float32)  # float32 halves the FFTs
+    n = x.shape[-1]
+    return x + np.float32(wet) * oaconvolve(x, np.reshape(ir, (1,) * (x.ndim - 1) + (-1,)), axes=-1)[..., :n]

@@ -12,18 +12,22 @@ import numpy as np
 
 from .dsp import (
     bandpass,
+    bandpass_stages,
     click_bank,
     decay,
     envelope_from_curve,
     harmonic_amps,
-    highpass,
+    highpass_stages,
     jittered_times,
     lowpass,
+    lowpass_stages,
     overlap_add,
     phase_from_freq,
     pink,
     resonator,
+    resonator_bank,
     room,
+    sine,
     smooth_curve,
     table_osc,
     wavetable,
@@ -37,7 +41,6 @@ VOWELS = [(730, 1090, 2440), (530, 1840, 2480), (270, 2290, 3010), (570, 840, 24
 def _babble(rng: np.random.Generator, n: int, sr: int, voices: int, excitement: float) -> np.ndarray:
     table = wavetable(harmonic_amps(300, sr, -12.0)).astype(np.float32)
     excite = np.zeros((len(VOWELS), n), dtype=np.float32)  # each vowel's share of all voices
-    samples = np.arange(n)
     for _ in range(voices):
         f_base = rng.uniform(95, 135) if rng.random() < 0.5 else rng.uniform(170, 240)
         f0 = f_base * (1 + (0.08 + 0.1 * excitement) * smooth_curve(rng, n, sr, 2.5))
@@ -45,19 +48,19 @@ def _babble(rng: np.random.Generator, n: int, sr: int, voices: int, excitement: 
         syl_period = 1 / rng.uniform(3.5, 5.5)
         onsets = jittered_times(rng, n, sr, syl_period, 0.25, start_s=-rng.uniform(0, syl_period))
         onsets = np.concatenate([[-(1 << 40)], onsets, [n + (1 << 20)]])
-        idx = np.repeat(np.arange(onsets.size - 1), np.diff(np.clip(onsets, 0, n)))  # syllable of each sample
-        start, end = onsets[idx], onsets[np.minimum(idx + 1, onsets.size - 1)]
-        frac = np.clip((samples - start) / np.maximum(end - start, 1), 0, 1).astype(np.float32)
-        syl = np.sin(np.float32(np.pi) * frac)  # one syllable: a smooth rise and fall
         # phrases: talk for a few seconds, pause, answer
         talking = np.clip(1.5 * smooth_curve(rng, n, sr, 0.4) + 0.6, 0, 1)
-        amp = syl * talking * np.float32(rng.uniform(0.3, 1.0))
-        vowel_of = rng.integers(0, len(VOWELS), onsets.size)[idx]
-        excite[vowel_of, samples] += src * amp  # each sample goes to the vowel of its syllable
+        src *= talking * np.float32(rng.uniform(0.3, 1.0))
+        vowel_of = rng.integers(0, len(VOWELS), onsets.size)
+        # syllable by syllable (a few a second): a smooth rise and fall, sent to the syllable's vowel
+        for k in np.flatnonzero(np.diff(np.clip(onsets, 0, n))).tolist():
+            start, end = int(onsets[k]), int(onsets[k + 1])
+            lo, hi = max(start, 0), min(end, n)
+            frac = np.arange(lo - start, hi - start, dtype=np.float32) * np.float32(1 / max(end - start, 1))
+            excite[vowel_of[k], lo:hi] += src[lo:hi] * np.sin(np.float32(np.pi) * frac)
     out = np.zeros(n, dtype=np.float32)
     for v, formants in enumerate(VOWELS):
-        for k, fc in enumerate(formants):
-            out += resonator(excite[v], fc, 6 + 2 * k, sr) * np.float32((1.0, 0.6, 0.3)[k])
+        out += resonator_bank(excite[v], formants, (6, 8, 10), (1.0, 0.6, 0.3), sr)
     return out
 
 
@@ -69,7 +72,7 @@ def crowd(
     m = int(np.ceil(n * sr_in / sr)) + 1
     near = _babble(rng, m, sr_in, 3 + int(6 * density), intensity)
     near /= np.std(near) + 1e-12
-    far_src = bandpass(pink(rng, m), 200, 3000, sr_in, 2)
+    far_src = pink(rng, m, bandpass_stages(200, 3000, sr_in, 2))
     far = far_src * envelope_from_curve(smooth_curve(rng, m, sr_in, 4.0), 4.0 - 2 * size)
     y = near * (0.9 - 0.4 * size) + far * (0.15 + 0.5 * size) * (0.5 + density)
     y = lowpass(y, 0.45 * sr_in, sr_in, 4)
@@ -81,7 +84,7 @@ def crowd(
 
         y = resample_poly(y, sr // g, sr_in // g)
     y = y[:n] if y.size >= n else np.pad(y, (0, n - y.size))
-    return y + 0.02 * highpass(pink(rng, n), 3000, sr, 1) * intensity
+    return y + 0.02 * pink(rng, n, highpass_stages(3000, sr, 1)) * intensity
 
 
 def footsteps(
@@ -102,14 +105,17 @@ def footsteps(
         y[toe_at:] += 0.35 * heel[: length - toe_at] / (np.abs(heel).max() + 1e-12)
         y += 0.08 * scuff / (np.abs(scuff).max() + 1e-12)
         bank[i] = y
-    out = np.zeros(n)
+    # the room is linear: each step gets its tail here, and placing the steps sums the tails
+    tail = int((0.2 + 0.4 * size) * sr)
+    bank = room(np.pad(bank, ((0, 0), (0, tail))), sr, rng, 0.2 + 0.4 * size, 0.2)
+    out = np.zeros(n, dtype=np.float32)
     for w in range(1 + int(3 * density)):
         period = rng.uniform(0.48, 0.6) / (0.8 + 0.4 * intensity)
         starts = jittered_times(rng, n, sr, period, 0.04)
         walking = np.clip(smooth_curve(rng, n, sr, 0.15) * 2 + (1.0 if w == 0 else 0.0), 0, 1)
         gains = rng.uniform(0.7, 1.0, starts.size) * (walking[starts] if starts.size else 1.0)
         out += overlap_add(n, starts, bank, rng.integers(0, 24, starts.size), gains * (1 if w == 0 else 0.5))
-    return room(out, sr, rng, 0.2 + 0.4 * size, 0.2) + lowpass(pink(rng, n), 1000, sr, 1) * 0.004
+    return out + pink(rng, n, lowpass_stages(1000, sr, 1)) * 0.004
 
 
 def applause(
@@ -157,6 +163,6 @@ def keyboard(
         out += overlap_add(
             n, starts, keys, which, rng.uniform(0.5, 1.0, starts.size) * (1 if typist == 0 else 0.4)
         )
-    hvac = lowpass(pink(rng, n), 400, sr, 2) * 0.02
-    hum = 0.004 * np.sin(2 * np.pi * 120 * np.arange(n) / sr)
+    hvac = pink(rng, n, lowpass_stages(400, sr, 2)) * 0.02
+    hum = 0.004 * sine(120 * np.arange(n) / sr)
     return out + hvac + hum

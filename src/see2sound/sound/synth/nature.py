@@ -9,7 +9,7 @@ from .dsp import (
     click_bank,
     envelope_from_curve,
     highpass,
-    lowpass,
+    lowpass_stages,
     overlap_add,
     pink,
     poisson_times,
@@ -28,7 +28,7 @@ def fire(
     flicker = envelope_from_curve(
         0.6 * smooth_curve(rng, n, sr, 3.0) + 0.4 * smooth_curve(rng, n, sr, 0.3), 8.0
     )
-    roar = lowpass(pink(rng, n), 180 + 200 * (1 - size), sr, 2) * flicker * (0.4 + 0.8 * size)
+    roar = pink(rng, n, lowpass_stages(180 + 200 * (1 - size), sr, 2)) * flicker * (0.4 + 0.8 * size)
     hiss = bandpass(white(rng, n), 2000, 9000, sr, 2) * envelope_from_curve(
         smooth_curve(rng, n, sr, 1.0), 8.0
     )
@@ -59,5 +59,5 @@ def leaves(
         n, starts, rng.uniform(0.1, 1.0, starts.size) ** 2, grain_freqs, 1.5 / (np.pi * grain_freqs), sr, rng
     )
     swish = bandpass(white(rng, n), 1200 + 800 * (1 - size), 8000, sr, 2) * gust**2
-    air = lowpass(pink(rng, n), 300, sr, 1) * gust * 0.1
+    air = pink(rng, n, lowpass_stages(300, sr, 1)) * gust * 0.1
     return highpass(0.3 * grains, 500, sr, 1) + 0.25 * swish + air

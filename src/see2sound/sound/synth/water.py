@@ -12,11 +12,13 @@ import numpy as np
 
 from .dsp import (
     bandpass,
+    bandpass_stages,
     brown,
     envelope_from_curve,
     hann_env,
     highpass,
     lowpass,
+    lowpass_stages,
     overlap_add,
     pink,
     place,
@@ -63,7 +65,9 @@ def stream(
     rate = (80 + 400 * density) * envelope_from_curve(smooth_curve(rng, n, sr, 0.8), 6.0)
     f_lo, f_hi = 400 + 500 * (1 - size), 2000 + 2000 * (1 - size)
     bubbles = _bubbles(rng, n, sr, rate, f_lo, f_hi, rise=0.15)
-    bed = bandpass(pink(rng, n), 250, 2500, sr, 2) * envelope_from_curve(smooth_curve(rng, n, sr, 1.5), 4.0)
+    bed = pink(rng, n, bandpass_stages(250, 2500, sr, 2)) * envelope_from_curve(
+        smooth_curve(rng, n, sr, 1.5), 4.0
+    )
     return bubbles + (0.05 + 0.1 * intensity) * bed
 
 
@@ -71,9 +75,9 @@ def waterfall(
     n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
 ) -> np.ndarray:
     """A waterfall: dense broadband roar (bigger falls are lower) with many bubbles in it."""
-    roar = bandpass(pink(rng, n), 60 + 100 * (1 - size), 6000 + 4000 * intensity, sr, 2)
+    roar = pink(rng, n, bandpass_stages(60 + 100 * (1 - size), 6000 + 4000 * intensity, sr, 2))
     roar *= envelope_from_curve(smooth_curve(rng, n, sr, 0.5), 1.5)
-    low = lowpass(brown(rng, n, sr, 20.0), 120, sr, 2) * (0.3 + 0.6 * size)
+    low = brown(rng, n, sr, 20.0, lowpass_stages(120, sr, 2)) * (0.3 + 0.6 * size)
     starts = poisson_times(rng, n, sr, 1500 + 3000 * density)
     freqs = np.geomspace(300, 3000, 12)
     bubbles = resonant_impulses(
@@ -100,7 +104,7 @@ def ocean_waves(
     bright = bandpass(src, 800, 9000, sr, 2)
     fizz = highpass(white(rng, n), 3000, sr, 2) * envelope_from_curve(smooth_curve(rng, n, sr, 6.0), 6.0)
     out = dark * crest + bright * crest**2 * 0.8 + 0.15 * fizz * crest**3
-    return out + 0.15 * lowpass(brown(rng, n, sr, 15.0), 100, sr, 2) * size
+    return out + 0.15 * brown(rng, n, sr, 15.0, lowpass_stages(100, sr, 2)) * size
 
 
 def water_drip(
@@ -120,5 +124,5 @@ def water_drip(
     from scipy.signal import oaconvolve
 
     wet = oaconvolve(dry, ir)[:n]
-    room = lowpass(pink(rng, n), 800, sr, 2) * 0.01 * (1 + intensity)
+    room = pink(rng, n, lowpass_stages(800, sr, 2)) * 0.01 * (1 + intensity)
     return wet + room

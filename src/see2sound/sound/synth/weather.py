@@ -16,6 +16,7 @@ from .dsp import (
     decay,
     envelope_from_curve,
     lowpass,
+    lowpass_stages,
     pink,
     poisson_times,
     resonant_impulses,
@@ -34,17 +35,22 @@ def wind(
     base = pink(rng, n)
     dark = bandpass(base, 60, 300 + 300 * (1 - size), sr, 1)
     bright = bandpass(base, 250, 900 + 900 * intensity, sr, 1)
-    roar = dark * (0.1 + speed**1.5) + 0.8 * bright * speed**2.5  # stronger gusts are louder and brighter
+    speed_15 = speed * np.sqrt(speed)  # speed**1.5
+    roar = dark * (0.1 + speed_15) + bright * (0.8 * speed_15 * speed)  # stronger gusts: louder, brighter
     # whistle: fixed narrow bands cross-faded by speed make one resonance that rises with the gust
     centres = (350 + 250 * (1 - size)) * 2.0 ** np.linspace(0, 1.6, 5)
     src = white(rng, n)
-    whistle = np.zeros(n)
-    pos = np.clip(speed, 0, 1) * (len(centres) - 1)
+    whistle = np.zeros(n, dtype=np.float32)
+    pos = np.clip(speed, 0, 1) * np.float32(len(centres) - 1)
     for i, fc in enumerate(centres):
-        w = np.clip(1 - np.abs(pos - i), 0, 1)
-        whistle += w * resonator(src, fc, 10 + 10 * density, sr)
-    whistle *= 0.6 * speed**3 * (0.3 + density)
-    return roar + whistle
+        w = np.abs(pos - np.float32(i))
+        np.subtract(1, w, out=w)
+        np.maximum(w, 0, out=w)  # a triangle: 1 at its own band, 0 from the next one on
+        w *= resonator(src, fc, 10 + 10 * density, sr)
+        whistle += w
+    whistle *= np.float32(0.6 * (0.3 + density)) * (speed * speed * speed)
+    roar += whistle
+    return roar
 
 
 def rain(
@@ -74,7 +80,7 @@ def rain(
         smooth_curve(rng, n, sr, 0.2), 3.0
     )
     hiss *= 0.15 + 0.35 * intensity
-    splash = lowpass(pink(rng, n), 600, sr, 2) * 0.1 * size
+    splash = pink(rng, n, lowpass_stages(600, sr, 2)) * 0.1 * size
     return drops * 0.25 + hiss + splash
 
 
@@ -82,7 +88,7 @@ def thunder(
     n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
 ) -> np.ndarray:
     """Thunder: strikes (a crack, then seconds of rolling rumble) every 6–25 s over a distant bed."""
-    bed = lowpass(brown(rng, n, sr, 20.0), 150, sr, 2) * envelope_from_curve(
+    bed = brown(rng, n, sr, 20.0, lowpass_stages(150, sr, 2)) * envelope_from_curve(
         smooth_curve(rng, n, sr, 0.3), 6.0
     )
     out = 0.08 * bed
