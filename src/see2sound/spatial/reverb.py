@@ -517,15 +517,17 @@ def _tail_filters(room: Room, sr: int, fmt, hrtf) -> np.ndarray:
     )
     fade = max(0.005, 0.5 * onset)
     if fmt.binaural:
-        from scipy.signal import fftconvolve
-
         from .hrtf import delayed_filters, fibonacci_directions
 
         dirs = fibonacci_directions(TAIL_DIRECTIONS)
         noise = diffuse_tail(TAIL_DIRECTIONS, sr, rt60, energy, onset, room.seed, fade)
         mp, onset_samples = hrtf.filters_at(dirs)
         h = delayed_filters(mp, onset_samples, hrtf.filter_length + 16)  # (D, 2, taps)
-        return fftconvolve(noise[:, None, :], h, axes=-1).sum(axis=0).astype(np.float32)
+        # Σ_d noise_d * h_d: summed over the directions in the frequency domain, one inverse FFT per ear
+        length = noise.shape[-1] + h.shape[-1] - 1
+        n_fft = sp_fft.next_fast_len(length, real=True)
+        spectrum = np.einsum("df,dcf->cf", sp_fft.rfft(noise, n_fft, axis=-1), sp_fft.rfft(h, n_fft, axis=-1))
+        return sp_fft.irfft(spectrum, n_fft, axis=-1)[:, :length].astype(np.float32)
     if fmt.is_ambisonic:
         from .ambisonics import acn_degree_index
 
