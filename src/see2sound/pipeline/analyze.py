@@ -16,6 +16,7 @@ from ..errors import See2SoundError
 from ..fileio import atomic_output, check_output
 from ..log import get_logger
 from ..scene import Scene, save_scene
+from .preview import write_preview
 
 log = get_logger(__name__)
 
@@ -23,7 +24,6 @@ DEFAULT_IMAGE_DURATION_S = 10.0
 ANALYSIS_FPS = 4.0
 ANALYSIS_MAX_SIZE = 1024
 STATIC_SPREAD_DEG = 1.0  # a track that moves less than this becomes a fixed position
-PREVIEW_IMAGE_SIZE = 800  # long side, pixels, of the picture drawn in preview.png
 
 
 def _round(x: float, digits: int = 3) -> float:
@@ -137,88 +137,6 @@ def _mark_activity(sources: list[dict], duration: float, frame_interval: float) 
         end = duration if end >= duration - 0.5 * frame_interval else end
         if start > 0.0 or end < duration:
             src["active"] = [_round(start), _round(min(end, duration))]
-
-
-def write_preview(path: Path, image: np.ndarray, drafts: list, scene: Scene) -> None:
-    """The picture with each source's mask, box, label and az/el/distance, and a top-down map (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Rectangle
-
-    h, w = image.shape[:2]
-    fig = Figure(figsize=(12, 5.5), dpi=100)
-    ax, top = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
-    # the picture's panel is about 700 px wide: a copy of that size draws faster and looks the same
-    ax.imshow(_shrink(image, PREVIEW_IMAGE_SIZE), extent=(-0.5, w - 0.5, h - 0.5, -0.5))
-    colours = matplotlib.colormaps["tab10"]
-    masks = [d.region.mask for d in drafts if d.region.mask is not None]  # later video frames keep none
-    overlay = np.zeros((*masks[0].shape, 4)) if masks else None
-    for i, (draft, src) in enumerate(zip(drafts, scene.sources, strict=False)):
-        colour = colours(i % 10)
-        mask = draft.region.mask
-        if overlay is not None and mask is not None and mask.shape == overlay.shape[:2]:
-            overlay[mask] = (*colour[:3], 0.4 if draft.kind == "object" else 0.2)
-        x0, y0, x1, y1 = draft.bbox
-        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=colour, linewidth=2))
-        az, el, dist = src.direction_at(0.0)
-        ax.text(
-            x0 + 3,
-            y0 + 3,
-            f"{src.id} {src.label}\naz {az:.0f}° el {el:.0f}° {dist:.1f} m",
-            color="white",
-            fontsize=8,
-            va="top",
-            bbox={"facecolor": colour, "alpha": 0.75, "pad": 2, "edgecolor": "none"},
-        )
-    if overlay is not None:
-        ax.imshow(overlay, extent=(-0.5, w - 0.5, h - 0.5, -0.5), interpolation="nearest")
-    ax.set_axis_off()
-    ax.set_title("regions (mask, box, label, azimuth / elevation / distance)", fontsize=9)
-    # top-down: forward (+x) up, left (+y) to the left; radius log(1 + metres) so near and far both show
-    top.plot([0], [0], marker="^", color="black", markersize=10)
-    top.text(0, 0, "  listener", fontsize=8, va="center")
-    reach = float(np.log1p(1.0))
-    for i, src in enumerate(scene.sources):
-        dirs, dist = src.positions_at(np.linspace(0.0, scene.duration, 50) if src.is_moving else [0.0])
-        horizontal = np.hypot(dirs[:, 0], dirs[:, 1])
-        radius = np.log1p(dist * horizontal)
-        x = np.where(horizontal > 0, dirs[:, 0] / np.maximum(horizontal, 1e-9), 0) * radius
-        y = np.where(horizontal > 0, dirs[:, 1] / np.maximum(horizontal, 1e-9), 0) * radius
-        colour = colours(i % 10)
-        top.plot(-y, x, color=colour, linewidth=1.5)
-        top.plot(-y[0], x[0], "o", color=colour)
-        top.text(-y[0], x[0], f" {src.id} {src.label}", fontsize=8, color=colour)
-        reach = max(reach, float(np.max(np.hypot(x, y))))
-    reach *= 1.15
-    top.set_xlim(-reach, reach)
-    top.set_ylim(-reach, reach)
-    top.set_aspect("equal")
-    top.axhline(0, color="0.85", linewidth=0.8)
-    top.axvline(0, color="0.85", linewidth=0.8)
-    ticks = [t for t in (1, 3, 10, 30, 100, 300) if np.log1p(t) <= reach]
-    top.set_xticks([-np.log1p(t) for t in ticks[::-1]] + [0] + [np.log1p(t) for t in ticks])
-    top.set_xticklabels([str(t) for t in ticks[::-1]] + ["0"] + [str(t) for t in ticks])
-    top.set_yticks([np.log1p(t) for t in ticks])
-    top.set_yticklabels([str(t) for t in ticks])
-    top.set_xlabel("← left     metres (log scale)     right →")
-    top.set_title("top view (forward is up)", fontsize=9)
-    fig.tight_layout()
-    # fast zlib level: a few times faster than the default for a slightly larger file
-    fig.savefig(path, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-
-
-def _shrink(image: np.ndarray, max_size: int) -> np.ndarray:
-    """``image`` reduced (box filter) so that its long side is at most ``max_size`` pixels."""
-    h, w = image.shape[:2]
-    factor = max(h, w) / max_size
-    if factor <= 1.0 or image.dtype != np.uint8 or image.ndim != 3:
-        return image
-    from PIL import Image
-
-    size = (max(1, round(w / factor)), max(1, round(h / factor)))
-    return np.asarray(Image.fromarray(np.ascontiguousarray(image)).resize(size, Image.Resampling.BOX))
 
 
 def _prefetched(items):

@@ -221,7 +221,7 @@ def run(
                 **analysis_options,
             )
             scene = load_scene(scene_path)
-        # matplotlib's import and drawing (about a second) overlap the sounds and renders
+        # the preview is drawn on a helper thread while the sounds and renders are made
         preview_thread = _Background(preview_jobs[0]) if preview_jobs else None
         if _run_info(scene).get("sound_key") != sound_key:
             for src in scene.sources:
