@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 FIR_TAPS = 81
+_READ_CHUNK = 1 << 16  # samples read through the varying delay at a time
 
 
 def windowed_sinc(frac, n_taps: int = FIR_TAPS) -> np.ndarray:
@@ -107,20 +108,24 @@ def delay_varying(y: np.ndarray, delay_samples: np.ndarray, oversample: int = 4)
         raise ValueError(f"need one delay per sample ({n}), got shape {d.shape}")
     if n == 0:
         return y.copy()
-    fine = resample_poly(y, oversample, 1, window=("kaiser", 8.6)) if oversample > 1 else y
     pad = 4
-    padded = np.concatenate([np.zeros(pad, fine.dtype), fine, np.zeros(pad, fine.dtype)])
-    pos = (np.arange(n) - d) * oversample
-    i = np.floor(pos).astype(np.int64)
-    w = lagrange3_weights(pos - i).astype(fine.dtype, copy=False)
-    base = i - 1 + pad  # index in ``padded`` of the first of the four taps
-    inside = (base >= 0) & (base <= len(padded) - 4)
-    base = np.clip(base, 0, len(padded) - 4)
-    out = w[0] * padded[base]
-    for k in range(1, 4):
-        out += w[k] * padded[base + k]
-    out[~inside] = 0.0
-    return out.astype(y.dtype, copy=False)
+    padded = np.zeros(n * oversample + 2 * pad, dtype=np.result_type(y.dtype, np.float32))
+    padded[pad:-pad] = resample_poly(y, oversample, 1, window=("kaiser", 8.6)) if oversample > 1 else y
+    out = np.empty(n, dtype=y.dtype)
+    for s0 in range(0, n, _READ_CHUNK):  # in chunks: the per-sample temporaries stay small
+        s1 = min(n, s0 + _READ_CHUNK)
+        pos = (np.arange(s0, s1) - d[s0:s1]) * oversample
+        i = np.floor(pos).astype(np.int64)
+        w = lagrange3_weights(pos - i).astype(padded.dtype, copy=False)
+        base = i - 1 + pad  # index in ``padded`` of the first of the four taps
+        inside = (base >= 0) & (base <= len(padded) - 4)
+        base = np.clip(base, 0, len(padded) - 4)
+        part = w[0] * padded[base]
+        for k in range(1, 4):
+            part += w[k] * padded[base + k]
+        part[~inside] = 0.0
+        out[s0:s1] = part
+    return out
 
 
 def propagation_delay_samples(
