@@ -9,9 +9,11 @@ each of ``--repeats`` rounds times the three in turn; the script prints the medi
 CPU time (steady on a shared machine) and of the wall time, and the ratios room / none for the bare
 render and for the whole one (goal: ≤ 3×). With ``--pyroomacoustics``, also times pyroomacoustics'
 own order-3 simulation of the same sources (first 10 s, fixed at their starting points) to six omni
-microphones around the listener, for scale.
+microphones around the listener, for scale. With ``--cli``, also what a user sees: the same scene
+(stems as files, the room in the scene) through ``see2sound render --room auto`` against ``--room none``,
+each a fresh process on one core (reading the stems and writing the file included).
 
-    .venv/bin/python benchmarks/room_cost.py [--seconds 60] [--repeats 5] [--formats 5.1,binaural,foa]
+    .venv/bin/python benchmarks/room_cost.py [--seconds 60] [--repeats 5] [--formats 5.1,binaural,foa] [--cli]
 """
 
 from __future__ import annotations
@@ -22,8 +24,14 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")  # one core: before NumPy starts its BLAS
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import platform  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -67,6 +75,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--formats", default="5.1,binaural,foa")
     parser.add_argument("--pyroomacoustics", action="store_true")
+    parser.add_argument("--cli", action="store_true", help="also time `see2sound render` end to end")
     args = parser.parse_args()
     room = Room("indoor", (6.0, 8.0, 3.0), "furnished", listener_m=(3.0, 3.0, 1.2))
     signals, dirs, dists = sources(args.seconds)
@@ -99,6 +108,8 @@ def main() -> None:
             bare, whole = (none + extra) / none, (none + extra + finish) / (none + finish)
             parts.append(f"{none:6.2f} {extra:6.2f} {finish:6.2f}  ratio {bare:5.2f} {whole:5.2f}")
         print(f"{fmt:9s} CPU s: {parts[0]}   wall s: {parts[1]}", flush=True)
+    if args.cli:
+        cli_ratios(room, args.seconds, args.repeats, args.formats.split(","))
     if args.pyroomacoustics:
         import pyroomacoustics as pra
 
@@ -119,6 +130,75 @@ def main() -> None:
         shoebox.add_microphone_array(mics)
         shoebox.simulate()
         print(f"pyroomacoustics order 3, {seconds:g} s, 6 mics: {time.perf_counter() - t0:.2f}s (reference)")
+
+
+def write_scene(folder: Path, room: Room, seconds: float) -> Path:
+    """The benchmark's sources as a scene file with WAV stems: moving ones as two keys 60° apart (the
+    same arc, slerped), the room as the scene's ``room``."""
+    import soundfile as sf
+
+    signals, dirs, dists = sources(seconds)
+    entries = []
+    for k, (signal, d, r) in enumerate(zip(signals, dirs, dists, strict=True)):
+        sf.write(folder / f"s{k}.wav", signal, SR, subtype="FLOAT")
+        d = np.asarray(d).reshape(-1, 3)
+        az = np.degrees(np.arctan2(d[:, 1], d[:, 0]))
+        r = float(np.asarray(r).reshape(-1)[0])
+        entry = {"id": f"s{k}", "audio": f"s{k}.wav"}
+        if len(d) == 1:
+            entry["position"] = {"azimuth": float(az[0]), "distance": r}
+        else:
+            entry["trajectory"] = [
+                {"t": 0.0, "azimuth": float(az[0]), "distance": r},
+                {"t": seconds, "azimuth": float(az[-1]), "distance": r},
+            ]
+        entries.append(entry)
+    scene = {
+        "version": 1,
+        "duration": seconds,
+        "sample_rate": SR,
+        "sources": entries,
+        "room": {
+            "kind": room.kind,
+            "dimensions_m": list(room.dimensions_m),
+            "material": room.material,
+            "listener_m": list(room.listener_m),
+        },
+    }
+    path = folder / "scene.json"
+    path.write_text(json.dumps(scene), encoding="utf-8")
+    return path
+
+
+def cli_ratios(room: Room, seconds: float, repeats: int, formats: list[str]) -> None:
+    """Median CPU and wall time of `see2sound render --room auto|none` in fresh one-core processes."""
+    exe = str(Path(sys.executable).with_name("see2sound"))
+    with tempfile.TemporaryDirectory() as tmp:
+        scene = write_scene(Path(tmp), room, seconds)
+        load = os.getloadavg()[0]
+        print(f"see2sound render, fresh processes on one core, medians of {repeats} (load {load:.2f})")
+        for fmt in formats:
+            times = {"auto": [], "none": []}
+            for _ in range(repeats):
+                for spec in times:  # alternate, so that both see the same load
+                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    start = time.perf_counter()
+                    subprocess.run(
+                        [exe, "render", str(scene), "-o", f"{tmp}/out.wav", "--format", fmt]
+                        + ["--room", spec, "--overwrite", "--quiet"],
+                        check=True,
+                        capture_output=True,
+                    )
+                    wall = time.perf_counter() - start
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+                    times[spec].append((cpu, wall))
+            auto, none = (np.median(np.array(times[s]), axis=0) for s in ("auto", "none"))
+            print(
+                f"{fmt:9s} CPU s: none {none[0]:5.2f} auto {auto[0]:5.2f} ratio {auto[0] / none[0]:4.2f}   "
+                f"wall s: none {none[1]:5.2f} auto {auto[1]:5.2f} ratio {auto[1] / none[1]:4.2f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
