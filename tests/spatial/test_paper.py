@@ -30,6 +30,7 @@ def _scene(k: int, seconds: float, seed: int):
 
 def _pyroomacoustics(signals, positions, mics):
     import pyroomacoustics as pra  # a dev dependency: the reference must be there
+
     pra.constants.set("rir_hpf_enable", False)
     try:
         centre = np.array([10.0, 10.0, 10.0])
