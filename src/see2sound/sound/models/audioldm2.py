@@ -8,8 +8,6 @@ tied head), as diffusers' own fix does.
 
 from __future__ import annotations
 
-import numpy as np
-
 from ...hub import load_error
 from ..backends import SOUNDS
 from .common import DiffusionSound, diffusion_model
@@ -28,6 +26,7 @@ class AudioLDM2Sound(DiffusionSound):
     choice = AUDIOLDM2
     default_steps = 100
     default_guidance = 3.5
+    length_keyword = "audio_length_in_s"
     max_window_s = 10.0
 
     def _load(self, ref: str, device, dtype):
@@ -41,19 +40,6 @@ class AudioLDM2Sound(DiffusionSound):
             raise load_error(ref, exc) from None
         self.rate = int(pipe.vocoder.config.sampling_rate)
         return pipe.to(device)
-
-    def _window(self, text: str, negative: str, length_s: float, generator) -> np.ndarray:
-        out = self.pipe(
-            prompt=text,
-            negative_prompt=negative,
-            num_inference_steps=self.steps,
-            guidance_scale=self.guidance_scale,
-            audio_length_in_s=length_s,
-            num_waveforms_per_prompt=1,
-            generator=generator,
-            output_type="np",
-        )
-        return np.asarray(out.audios, dtype=np.float64)
 
 
 def _create(model=None, device=None, steps=None, guidance_scale=None, window_s=None, overlap_s=None, **_):

@@ -154,8 +154,9 @@ def window_seed(seed: int, index: int) -> int:
 class DiffusionSound:
     """A text-to-audio pipeline behind the sound stage's interface (subclasses load and call it).
 
-    Subclasses set ``name``, ``rate`` (the model's own sample rate), ``max_window_s`` and implement
-    ``_load(ref, device, dtype)`` and ``_window(text, negative, length_s, generator)`` -> audio array.
+    Subclasses set ``name``, ``rate`` (the model's own sample rate), ``max_window_s`` and
+    ``length_keyword`` (the pipeline's argument for the clip length) and implement
+    ``_load(ref, device, dtype)``.
 
     Parameters
     ----------
@@ -209,12 +210,24 @@ class DiffusionSound:
     # subclasses -------------------------------------------------------------------
     rate: int
     max_window_s: float
+    length_keyword: str  # the pipeline's argument for the length in seconds
 
     def _load(self, ref: str, device, dtype):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _window(self, text: str, negative: str, length_s: float, generator) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    def _window(self, text: str, negative: str, length_s: float, generator) -> np.ndarray:
+        """One window of audio from the pipeline, ``(channels, samples)`` or ``(samples,)``."""
+        out = self.pipe(
+            prompt=text,
+            negative_prompt=negative,
+            num_inference_steps=self.steps,
+            guidance_scale=self.guidance_scale,
+            num_waveforms_per_prompt=1,
+            generator=generator,
+            output_type="np",
+            **{self.length_keyword: length_s},
+        )
+        return np.asarray(out.audios, dtype=np.float64)
 
     # the sound stage's interface ----------------------------------------------------
     def cache_key(self, request: SoundRequest) -> dict:

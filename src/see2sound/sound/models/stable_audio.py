@@ -43,6 +43,7 @@ class StableAudioSound(DiffusionSound):
     choice = STABLE_AUDIO
     default_steps = 100
     default_guidance = 7.0
+    length_keyword = "audio_end_in_s"
     max_window_s = 47.0
 
     def _load(self, ref: str, device, dtype):
@@ -72,19 +73,6 @@ class StableAudioSound(DiffusionSound):
         hop = int(np.prod(pipe.vae.config.downsampling_ratios))
         self.max_window_s = min(self.max_window_s, pipe.transformer.config.sample_size * hop / self.rate)
         return pipe.to(device)
-
-    def _window(self, text: str, negative: str, length_s: float, generator) -> np.ndarray:
-        out = self.pipe(
-            prompt=text,
-            negative_prompt=negative,
-            num_inference_steps=self.steps,
-            guidance_scale=self.guidance_scale,
-            audio_end_in_s=length_s,
-            num_waveforms_per_prompt=1,
-            generator=generator,
-            output_type="np",
-        )
-        return np.asarray(out.audios, dtype=np.float64)
 
 
 def _create(model=None, device=None, steps=None, guidance_scale=None, window_s=None, overlap_s=None, **_):
