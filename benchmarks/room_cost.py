@@ -26,9 +26,6 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
-import resource  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -172,7 +169,8 @@ def write_scene(folder: Path, room: Room, seconds: float) -> Path:
 
 def cli_ratios(room: Room, seconds: float, repeats: int, formats: list[str]) -> None:
     """Median CPU and wall time of `see2sound render --room auto|none` in fresh one-core processes."""
-    exe = str(Path(sys.executable).with_name("see2sound"))
+    from pipeline import run_cli  # the pipeline benchmark's timing of one cold CLI process
+
     with tempfile.TemporaryDirectory() as tmp:
         scene = write_scene(Path(tmp), room, seconds)
         load = os.getloadavg()[0]
@@ -181,17 +179,9 @@ def cli_ratios(room: Room, seconds: float, repeats: int, formats: list[str]) -> 
             times = {"auto": [], "none": []}
             for _ in range(repeats):
                 for spec in times:  # alternate, so that both see the same load
-                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    start = time.perf_counter()
-                    subprocess.run(
-                        [exe, "render", str(scene), "-o", f"{tmp}/out.wav", "--format", fmt]
-                        + ["--room", spec, "--overwrite", "--quiet"],
-                        check=True,
-                        capture_output=True,
+                    wall, cpu, _ = run_cli(
+                        ["render", str(scene), "-o", f"{tmp}/out.wav", "--format", fmt, "--room", spec]
                     )
-                    wall = time.perf_counter() - start
-                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
                     times[spec].append((cpu, wall))
             auto, none = (np.median(np.array(times[s]), axis=0) for s in ("auto", "none"))
             print(
