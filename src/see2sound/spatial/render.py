@@ -206,10 +206,6 @@ def mix_interpolated(
     return out
 
 
-def _control_times(n: int, sr: int, hop: int) -> np.ndarray:
-    return np.arange(-(-n // hop) + 1) * hop / sr
-
-
 def _per_sample(values_ctrl: np.ndarray, n: int, hop: int) -> np.ndarray:
     """Linear interpolation of control-point values ``(m,)`` to every sample."""
     values_ctrl = np.asarray(values_ctrl, dtype=float)
