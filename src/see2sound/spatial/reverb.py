@@ -83,7 +83,6 @@ MOVING_SPREAD_M = 0.5  # a source that strays less than this from its mean posit
 MOVING_KEY_S = 0.1  # otherwise its reflections are recomputed on this grid ...
 MOVING_UPDATE_M = 0.1  # ... when it has moved this far
 MOVING_FADE_S = 0.05  # and the reflections cross-fade from one set to the next in this time
-_WORKERS = None  # FFTs on the threads of scipy.fft.set_workers (one by default)
 _MAX_FFT = 1 << 18  # the longest FFT convolve_sum plans for (unless the filters are longer)
 _FFT_NS_PER_POINT_LOG2 = 0.17  # cost model of convolve_sum (ns, one core): a float32 FFT per point·log2(size)
 _MAC_NS = 0.9  # ... a complex multiply-add of spectra
@@ -633,11 +632,11 @@ def convolve_sum(
         needed.update(int(keys[j][0][main[j][b0 + b]]) for j in range(k) for b in range(nb))
         missing = sorted(needed - cache.keys())
         if missing:
-            spectra = sp_fft.rfft(filters[missing, :, lead : lead + taps], n_fft, axis=-1, workers=_WORKERS)
+            spectra = sp_fft.rfft(filters[missing, :, lead : lead + taps], n_fft, axis=-1)
             cache.update(zip(missing, spectra, strict=True))
         for q in set(cache) - needed:
             del cache[q]
-        spec = sp_fft.rfft(frames[:, :nb], axis=-1, workers=_WORKERS)  # (K, B, F)
+        spec = sp_fft.rfft(frames[:, :nb], axis=-1)  # (K, B, F)
         y_spec = np.empty((n_ch, nb, spec.shape[-1]), dtype=spec.dtype)  # the sum over sources, on spectra
         product = np.empty_like(y_spec) if k > 1 else y_spec
         for j in range(k):
@@ -657,11 +656,11 @@ def convolve_sum(
                 w -= _step(block, t0, s[i], h)  # key i's weight: up at its switch, down at the next
                 np.multiply(frames[j, b, :block], w, out=weighted[p, :block])
                 weighted[p, block:] = 0.0
-            extra = sp_fft.rfft(weighted, axis=-1, workers=_WORKERS)
+            extra = sp_fft.rfft(weighted, axis=-1)
             for p, (j, b, i) in enumerate(pieces):
                 q, q_main = int(keys[j][0][i]), int(keys[j][0][main[j][b0 + b]])
                 y_spec[:, b] += (cache[q] - cache[q_main]) * extra[p]
-        y = sp_fft.irfft(y_spec, n_fft, axis=-1, workers=_WORKERS)  # (C, B, n_fft)
+        y = sp_fft.irfft(y_spec, n_fft, axis=-1)  # (C, B, n_fft)
         for part in range(0, n_fft, block):  # block b's output starts at lead + b·block
             piece = y[:, :, part : part + block]
             at = lead + b0 * block + part
