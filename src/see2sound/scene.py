@@ -91,6 +91,16 @@ class Media(BaseModel):
     hfov: float | None = Field(default=None, gt=0, le=360)
 
 
+class Extent(BaseModel):
+    """The angular size of a source, as ADM objects have it: ``width`` (azimuth) and ``height``
+    (elevation) in degrees. 0 × 0 is a point; width 360 with height 180 surrounds the listener."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    width: float = Field(default=0.0, ge=0.0, le=360.0)
+    height: float = Field(default=0.0, ge=0.0, le=180.0)
+
+
 class Source(BaseModel):
     """One mono sound at a fixed position or moving along a trajectory."""
 
@@ -105,6 +115,22 @@ class Source(BaseModel):
     trajectory: list[Keyframe] | None = None
     bbox: list[Any] | None = None
     active: list[float] | None = None  # [start, end] seconds when the source is heard (it fades in/out)
+    # turn 2 (DESIGN §3): the place's ambience ("bed", surrounds the listener) or a thing that sounds
+    role: Literal["bed", "spot"] | None = None
+    extent: Extent | None = None  # angular width/height; None = a point
+    # dB SPL of the sound at REFERENCE_DISTANCE_M (see spatial.level); None = the stem's own level
+    level: float | None = None
+    evidence: dict[str, Any] | None = None  # why it was voiced: detector score, scene part, rule
+
+    @field_validator("level")
+    @classmethod
+    def _check_level(cls, v: float | None) -> float | None:
+        if v is None:
+            return v
+        _finite(v)
+        if not -20.0 <= v <= 160.0:
+            raise ValueError("must be between -20 and 160 dB SPL")
+        return v
 
     @field_validator("active")
     @classmethod

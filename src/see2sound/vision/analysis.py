@@ -60,6 +60,10 @@ class SourceDraft:
     region: Region  # on the working picture
     appearance: np.ndarray  # colour histogram, for tracking
     origin: str = ""  # which backend found it
+    role: str = "spot"  # "spot" (a thing that sounds) or "bed" (the place's ambience, surrounds the listener)
+    extent: tuple[float, float] | None = None  # angular (width, height) in degrees; None = a point
+    level_db: float | None = None  # dB SPL at 1 m (a bed: at the listener); see spatial.level
+    evidence: dict = field(default_factory=dict)  # why it is voiced: detector score, part, rule
 
 
 @dataclass
@@ -73,6 +77,7 @@ class ImageAnalysis:
     backends: dict[str, str]
     fallback: bool = False
     room: dict | None = None  # the environment (see .room.estimate_room): the scene's "room"
+    picture: object | None = None  # what kind of picture it is (see .scene_kind.PictureKind)
 
 
 @dataclass
