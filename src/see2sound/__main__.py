@@ -1,0 +1,5 @@
+"""``python -m see2sound``: the command line."""
+
+from .cli import run
+
+run()
