@@ -51,7 +51,7 @@ def _only_the_scene_files_remain(folder: Path, before: set[str]) -> bool:
 def test_renders_every_loudspeaker_and_ambisonic_format_with_its_mask(cli, tmp_path, fmt):
     scene = _write_scene(tmp_path / "s")
     out = tmp_path / f"out_{fmt}.wav"
-    code, stdout, err = cli("render", scene, "-o", out, "--format", fmt, "--quiet")
+    code, stdout, err = cli("render", scene, "-o", out, "--format", fmt)
     assert code == 0, err
     assert stdout.strip() == str(out)
     layout, channels = ffmpeg_layout(out)

@@ -54,7 +54,6 @@ def test_object_left_of_centre_is_heard_left_in_5_1(tmp_path, cli):
         "1",
         "--duration",
         "4",
-        "--quiet",
     )
     assert code == 0, err
     y, sr = sf.read(tmp_path / "out" / "ball.5.1.wav", always_2d=True)

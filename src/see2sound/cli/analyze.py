@@ -29,6 +29,7 @@ def analyze_command(
     seed: int = typer.Option(0, "--seed", help="Seed recorded in the scene."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
     no_preview: bool = typer.Option(False, "--no-preview", help="Do not write preview.png."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print warnings and errors."),
 ) -> None:
     """Analyse a picture or video and write scene.json (audio not generated yet) and preview.png beside it."""
     from ..pipeline.analyze import analyze
@@ -50,9 +51,10 @@ def analyze_command(
         seed=seed,
         preview=not no_preview,
     )
-    print(output)
-    if not no_preview:
-        print(output.with_name("preview.png"))
+    if not quiet:
+        print(output)
+        if not no_preview:
+            print(output.with_name("preview.png"))
 
 
 def register(app: typer.Typer) -> None:

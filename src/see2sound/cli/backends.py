@@ -19,6 +19,7 @@ def backends() -> None:
     """List backends per stage: usable here or why not, and which one `auto` chooses."""
     from ..assets.hrtf import cached_sets
     from ..pipeline.hrtf import AUTO_PREFERENCE
+    from ..sound.models import WEIGHTS_LICENCES
 
     for registry in registries():
         try:
@@ -34,6 +35,9 @@ def backends() -> None:
                 f"  {mark} {backend.name:<16} {state}"
                 + (f" - {backend.description}" if backend.description else "")
             )
+            lic = WEIGHTS_LICENCES.get(backend.name) if registry.stage == "sound" else None
+            if lic is not None:
+                print(f"{'':<21}weights licence: {lic.license} ({lic.url}): {lic.terms}")
     sets = cached_sets()
     measured = [name for name in AUTO_PREFERENCE if name in sets]
     chosen = measured[0] if measured else "analytic"

@@ -16,6 +16,7 @@ def credits(
         None, "-o", "--output", help="Write the credits to this file (e.g. CREDITS.txt)."
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT if it exists."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="With -o: only print warnings and errors."),
 ) -> None:
     """Print the CREDITS text (title, author, licence, source) of every recording the scene uses."""
     from ..fileio import atomic_output, check_output
@@ -35,7 +36,8 @@ def credits(
         return
     with atomic_output(output, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
-    print(output)
+    if not quiet:
+        print(output)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,8 +17,29 @@ log = get_logger(__name__)
 _BY_CHANNELS = {f.n_channels: f for f in FORMATS.values() if f.n_channels != 2}
 
 
-def infer_format(n_channels: int, name: str | None, path: Path) -> Format:
-    """The format given by name, else the one implied by the channel count (2 channels need a name)."""
+def format_from_name(path: Path) -> Format | None:
+    """The format our own file names carry: ``photo.binaural.wav``, ``photo.7.1.4.flac`` (else None)."""
+    base = path.name[: -len(path.suffix)] if path.suffix else path.name
+    for name in sorted(FORMAT_NAMES, key=len, reverse=True):  # 7.1.4 before 7.1
+        if base.endswith(f".{name}") and len(base) > len(name) + 1:
+            return get_format(name)
+    return None
+
+
+def format_from_scene(path: Path, scene) -> Format | None:
+    """The format ``see2sound run`` recorded for this file in the scene's ``run.outputs`` (else None)."""
+    run = getattr(scene, "run", None)
+    outputs = run.get("outputs") if isinstance(run, dict) else None
+    if not isinstance(outputs, dict) or path.resolve().parent != scene.base_dir:
+        return None
+    name = outputs.get(path.name)
+    return get_format(name) if isinstance(name, str) and name in FORMAT_NAMES else None
+
+
+def infer_format(n_channels: int, name: str | None, path: Path, scene=None) -> Format:
+    """The layout of ``path``: ``--format`` when given; else what the scene recorded for the file, else
+    the format in its name (``photo.binaural.wav``), else the one its channel count implies. Only two
+    channels with neither record nor name are ambiguous (stereo or binaural)."""
     if name is not None:
         fmt = get_format(name)
         if fmt.n_channels != n_channels:
@@ -26,9 +47,13 @@ def infer_format(n_channels: int, name: str | None, path: Path) -> Format:
                 f"{path}: has {n_channels} channels, format {fmt.name} needs {fmt.n_channels}"
             )
         return fmt
+    for fmt in (format_from_scene(path, scene) if scene is not None else None, format_from_name(path)):
+        if fmt is not None and fmt.n_channels == n_channels:
+            return fmt
     if n_channels == 2:
         raise See2SoundError(
-            f"{path}: 2 channels can be stereo or binaural", hint="pass --format stereo|binaural"
+            f"{path}: 2 channels can be stereo or binaural, and neither its name nor the scene says which",
+            hint="pass --format stereo|binaural",
         )
     if n_channels not in _BY_CHANNELS:
         raise See2SoundError(f"{path}: {n_channels} channels match no format ({', '.join(FORMAT_NAMES)})")
@@ -48,7 +73,8 @@ def evaluate(
     format_name: str = typer.Option(
         None,
         "--format",
-        help=f"Layout of AUDIO ({', '.join(FORMAT_NAMES)}); default: from the channel count.",
+        help=f"Layout of AUDIO ({', '.join(FORMAT_NAMES)}); default: what `run` recorded in the scene, "
+        "else the file name (photo.binaural.wav), else the channel count.",
     ),
     hrtf: str = typer.Option(
         None,
@@ -67,7 +93,7 @@ def evaluate(
 
     scene = load_scene(scene_path)
     y, sr = read_audio(audio)
-    fmt = infer_format(y.shape[0], format_name, audio)
+    fmt = infer_format(y.shape[0], format_name, audio, scene)
     stems = {}
     for src in scene.sources:
         path = scene.audio_path(src)

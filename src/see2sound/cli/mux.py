@@ -22,15 +22,27 @@ def mux_command(
     mix_original_audio: bool = typer.Option(
         False, "--mix-original-audio", help="Mix the video's own audio into the new track."
     ),
+    original_audio_db: float = typer.Option(
+        None,
+        "--original-audio-db",
+        help="With --mix-original-audio: the original's loudness relative to the new audio in dB "
+        "(BS.1770; default 0, equally loud).",
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT if it exists."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print warnings and errors."),
 ) -> None:
     """Mux AUDIO into VIDEO without re-encoding the video; codec and layout follow the audio's channels."""
-    from ..media.muxer import mux
+    from ..media.muxer import ORIGINAL_AUDIO_DB, mux
 
     if keep_original_audio and mix_original_audio:
         raise See2SoundError("choose one of --keep-original-audio and --mix-original-audio")
     mode = "keep" if keep_original_audio else "mix" if mix_original_audio else "replace"
-    print(mux(video, audio, output, mode=mode, overwrite=overwrite))
+    if original_audio_db is not None and mode != "mix":
+        log.warning("--original-audio-db is only used with --mix-original-audio; ignored")
+    level = ORIGINAL_AUDIO_DB if original_audio_db is None else original_audio_db
+    path = mux(video, audio, output, mode=mode, overwrite=overwrite, original_db=level)
+    if not quiet:
+        print(path)
 
 
 def register(app: typer.Typer) -> None:

@@ -81,7 +81,8 @@ def render_command(
         room=room,
         overwrite=overwrite,
     )
-    print(path)
+    if not quiet:
+        print(path)
 
 
 def register(app: typer.Typer) -> None:

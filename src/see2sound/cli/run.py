@@ -10,6 +10,7 @@ import typer
 from ..config import load_config
 from ..errors import See2SoundError
 from ..formats import FORMAT_NAMES
+from ..log import get_logger
 
 DEFAULTS = {
     "format": ["5.1", "binaural"],
@@ -33,6 +34,7 @@ DEFAULTS = {
     "loudness": "-23",
     "keep_original_audio": False,
     "mix_original_audio": False,
+    "original_audio_db": 0.0,
     "video": None,
     "output": None,
 }
@@ -101,12 +103,18 @@ def run_command(
         None, "--keep-original-audio", help="Keep a video's own audio as a second track."
     ),
     mix_original_audio: bool = typer.Option(None, "--mix-original-audio", help="Mix a video's own audio in."),
+    original_audio_db: float = typer.Option(
+        None,
+        "--original-audio-db",
+        help="With --mix-original-audio: the original's loudness relative to the new audio in dB "
+        "(BS.1770; default 0, equally loud).",
+    ),
     video: bool = typer.Option(
         None, "--video/--no-video", help="Also write a video (default for GIFs/videos)."
     ),
     config: Path = typer.Option(None, "--config", help="TOML file with defaults for these options."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output paths."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print warnings and errors."),
 ) -> None:
     """Analyse INPUT, make a sound per source and render spatial audio (plus a video for GIFs and videos)."""
     from ..pipeline.run import run
@@ -118,6 +126,8 @@ def run_command(
     mode = (
         "keep" if settings["keep_original_audio"] else "mix" if settings["mix_original_audio"] else "replace"
     )
+    if "original_audio_db" in given and mode != "mix":
+        get_logger(__name__).warning("--original-audio-db is only used with --mix-original-audio; ignored")
     formats = split_formats(
         settings["format"] if isinstance(settings["format"], list) else [settings["format"]]
     )
@@ -147,6 +157,7 @@ def run_command(
             sample_rate=int(settings["sample_rate"]),
             loudness_lufs=parse_loudness(settings["loudness"]),
             original_audio=mode,
+            original_audio_db=float(settings["original_audio_db"]),
             video=settings["video"],
             overwrite=overwrite,
             step=progress.step,
@@ -157,8 +168,8 @@ def run_command(
         typer.echo(
             f"done in {time.perf_counter() - started:.1f} s; wrote into {result.output_dir}:", err=True
         )
-    for path in result.paths():
-        typer.echo(str(path))
+        for path in result.paths():
+            typer.echo(str(path))
 
 
 class _Progress:

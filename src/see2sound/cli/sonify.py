@@ -44,7 +44,8 @@ def sonify_command(
         overwrite=overwrite,
         allow_share_alike=allow_share_alike,
     )
-    print(out)
+    if not quiet:
+        print(out)
 
 
 def sound_classes_command() -> None:

@@ -98,6 +98,7 @@ def run(
     sample_rate: int = 48000,
     loudness_lufs: float | None = -23.0,
     original_audio: str = "replace",
+    original_audio_db: float = 0.0,
     video: bool | None = None,
     overwrite: bool = False,
     step: Callable[[str], object] | None = None,
@@ -117,6 +118,8 @@ def run(
         the animation loops). Videos always use their own length.
     original_audio : {"replace", "keep", "mix"}
         What happens to a video's own audio in the muxed video.
+    original_audio_db : float
+        With ``"mix"``: the original's loudness relative to the new audio in dB (0: equally loud).
     video : bool, optional
         Also write a video (default: for animations and videos, not for stills).
     step : callable, optional
@@ -230,7 +233,15 @@ def run(
         if info.kind == "animation" and not reused:
             _loop_trajectories(scene, float(info.duration), total)
         scene.duration = total
-        scene.run = {"analysis_key": analysis_key, "sound_key": sound_key, "input": input_path.name}
+        earlier = _run_info(scene).get("outputs")
+        outputs = {**(earlier if isinstance(earlier, dict) else {})}
+        outputs.update({path.name: name for name, path in audio_paths.items()})  # read by `evaluate`
+        scene.run = {
+            "analysis_key": analysis_key,
+            "sound_key": sound_key,
+            "input": input_path.name,
+            "outputs": outputs,
+        }
         save_scene(scene, scene_path)
 
         announce(f"making sounds for {len(scene.sources)} source(s)")
@@ -268,6 +279,7 @@ def run(
                 overwrite=overwrite,
                 fmt=name,
                 spherical=scene.media is not None and scene.media.projection == "equirect",
+                original_db=original_audio_db,
             )
         result.credits = _write_credits(out_dir, scene_path, hrtf, formats, sample_rate)
         if preview_thread is not None:

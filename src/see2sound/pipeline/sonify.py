@@ -1,9 +1,12 @@
 """Stage 2 on a scene: give every source without audio a mono stem (``see2sound sonify``).
 
 Each source gets a clip from the chosen sound backend (``auto``: a matching recording from the user's
-libraries or the starter library, else synthesis), cached by content hash, written to
-``stems/<id>.wav`` beside the output scene at the scene's sample rate, and its provenance (backend,
-sound class or file, credits, seed) is recorded on the source as ``sound``.
+libraries or the starter library, else synthesis; ``library``: recordings, synthesis only for the labels
+no recording matches), cached by content hash, written to ``stems/<id>.wav`` beside the output scene at
+the scene's sample rate, and its provenance (backend, sound class or file, credits, seed) is recorded
+on the source as ``sound``; a starter recording by its portable name (package and file), not by its
+path in this machine's cache. A stem this stage made that has gone missing (a scene moved to another
+machine) is made again: from the very recording, kind and seed its provenance names, else anew.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from ..log import get_logger
 from ..media.audio import write_audio
 from ..scene import Scene, load_scene, save_scene
 from ..sound.backends import SOUNDS
+from ..sound.library import portable_provenance, recording_audio, recording_path
 from ..sound.stems import generate_cached
-from ..sound.types import SoundRequest
+from ..sound.types import SoundRequest, SoundResult
 
 log = get_logger(__name__)
 
@@ -66,6 +70,47 @@ def create_backend(sound: str = "auto", sound_library=(), allow_share_alike: boo
     if libraries:
         log.warning(f"--sound-library is ignored by the {sound!r} backend")
     return SOUNDS.create(sound)
+
+
+def _lost_stem(scene: Scene, src) -> bool:
+    """True when a stem this stage made (the source has its provenance) is no longer there."""
+    path = scene.audio_path(src)
+    return path is not None and isinstance(getattr(src, "sound", None), dict) and not path.exists()
+
+
+def _from_recording(src, request: SoundRequest) -> SoundResult | None:
+    """The lost stem of a source made from a recording, made again from that recording with the recorded
+    kind and seed (``request.seed``: the same samples); ``None`` when it was not made from one. A
+    starter recording's portable name is resolved in this machine's cache."""
+    prov = src.sound
+    if prov.get("backend") != "library":
+        return None
+    files = prov.get("files")
+    if not isinstance(files, list) or not files or not isinstance(files[0], dict):
+        return None
+    path = recording_path(files[0])  # a starter recording not fetched here: one line naming the fix
+    if not path.is_file():
+        return None
+    audio, _ = recording_audio(path, prov.get("kind"), request)
+    return SoundResult(audio, {k: v for k, v in prov.items() if k != "seed"})
+
+
+def _library_or_synthesis(library, sources, requests: dict) -> dict:
+    """``--sound library``: the sources no recording matches are synthesised instead, with one warning
+    naming them; only when no source matches at all is it an error."""
+    unmatched = [src for src in sources if library.find(requests[src.id]) is None]
+    if not unmatched:
+        return {}
+    names = ", ".join(f"{requests[src.id].label!r} ({src.id})" for src in unmatched)
+    if len(unmatched) == len(sources):
+        where = ", ".join(str(lib.root) for lib in library.libraries) or "no library"
+        raise See2SoundError(
+            f"no recording matches any label ({names}) in {where}",
+            hint="add files or tags to the library, or use --sound auto to synthesise unmatched labels",
+        )
+    log.warning(f"no recording matches {names}: synthesised instead (procedural)")
+    synthesis = SOUNDS.create("procedural")
+    return {src.id: synthesis for src in unmatched}
 
 
 def sonify(
@@ -127,7 +172,7 @@ def sonify(
         scene.duration = float(duration)
     out_dir = output.parent.resolve() if str(output.parent) else Path.cwd()
 
-    todo = [src for src in scene.sources if regenerate or src.audio is None]
+    todo = [src for src in scene.sources if regenerate or src.audio is None or _lost_stem(scene, src)]
     targets = {src.id: out_dir / stem_filename(src.id) for src in todo}
     for src in todo:  # refuse before any work, so a refusal writes nothing
         target = targets[src.id]
@@ -141,15 +186,29 @@ def sonify(
     if not todo:
         log.info("every source already has audio (use --regenerate to make new stems)")
     backend = create_backend(sound, sound_library, allow_share_alike) if todo else None
-    for src in todo:
-        request = SoundRequest(
+    lost = {src.id: not regenerate and src.audio is not None for src in todo}
+    requests = {
+        src.id: SoundRequest(
             label=request_label(src),
             duration=scene.duration,
             sample_rate=scene.sample_rate,
-            seed=source_seed(seed, src.id),
+            seed=int(src.sound.get("seed", source_seed(seed, src.id)))  # a lost stem: as it was
+            if lost[src.id]
+            else source_seed(seed, src.id),
             prompt=src.prompt,
         )
-        result, hit = generate_cached(backend, request, regenerate=regenerate)
+        for src in todo
+    }
+    restored = {src.id: _from_recording(src, requests[src.id]) for src in todo if lost[src.id]}
+    fresh = [src for src in todo if restored.get(src.id) is None]
+    backends = _library_or_synthesis(backend, fresh, requests) if sound == "library" and fresh else {}
+    for src in todo:
+        request = requests[src.id]
+        if restored.get(src.id) is not None:
+            result, hit = restored[src.id], False
+            log.info(f"{src.id}: its stem was missing; made again from the recording it names")
+        else:
+            result, hit = generate_cached(backends.get(src.id, backend), request, regenerate=regenerate)
         if hit and result.provenance.get("note"):
             log.warning(result.provenance["note"])
         n = int(round(scene.duration * scene.sample_rate))
@@ -161,7 +220,7 @@ def sonify(
             )
         write_audio(targets[src.id], audio[None, :], scene.sample_rate, overwrite=True)
         src.audio = str(targets[src.id])
-        src.sound = {**result.provenance, "seed": request.seed}
+        src.sound = {**portable_provenance(result.provenance), "seed": request.seed}
         what = (
             result.provenance.get("sound_class")
             or result.provenance.get("model")

@@ -1,10 +1,12 @@
-"""Credits for a render: every recording used (title, author, licence, source) and the HRTF.
+"""Credits for a render: every recording used (title, author, licence, source), every text-to-audio
+model whose weights made a sound (with their licence's terms: AudioLDM 2 is non-commercial) and the HRTF.
 
 CC-BY requires naming the work, its author, the licence (with a link) and saying whether it was changed;
 :func:`credits_text` writes exactly that, once per recording, for ``CREDITS.txt`` in every output folder
 and for ``see2sound credits SCENE.json``. :func:`scene_credit_entries` collects the entries from a
-scene: the sound stage records each recording it used on its source (provenance ``files``), the spatial
-stage may record the HRTF it used.
+scene: the sound stage records each recording it used on its source (provenance ``files``) and the model
+that generated a sound (provenance ``backend``, ``model``, ``weights_license``), the spatial stage may
+record the HRTF it used.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ LICENSE_URLS = {
     "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
     "CC-BY-SA-3.0": "https://creativecommons.org/licenses/by-sa/3.0/",
     "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "CC-BY-NC-SA-4.0": "https://creativecommons.org/licenses/by-nc-sa/4.0/",
 }
 
 # Where the sound stage may record a source's provenance (the first present wins).
@@ -36,6 +39,33 @@ def _source_entries(source: Mapping[str, Any]) -> list[dict]:
             return [dict(f) for f in prov["files"] if isinstance(f, Mapping)]
     files = source.get("files")
     return [dict(f) for f in files if isinstance(f, Mapping)] if isinstance(files, list) else []
+
+
+def _model_entries(source: Mapping[str, Any]) -> list[dict]:
+    """The text-to-audio model that made a source's sound, with its weights' licence (else nothing)."""
+    for key in PROVENANCE_KEYS:
+        prov = source.get(key)
+        if not isinstance(prov, Mapping):
+            continue
+        lic = prov.get("weights_license")
+        if not isinstance(lic, Mapping):  # scenes sonified before the licence was recorded
+            from .models import WEIGHTS_LICENCES
+
+            known = WEIGHTS_LICENCES.get(str(prov.get("backend")))
+            lic = known.to_dict() if known is not None else None
+        if lic is None:
+            return []
+        return [
+            {
+                "category": "model",
+                "title": str(lic.get("model") or prov.get("backend")),
+                "source": str(prov.get("model") or ""),
+                "license": str(lic.get("license") or ""),
+                "url": str(lic.get("url") or ""),
+                "terms": str(lic.get("terms") or ""),
+            }
+        ]
+    return []
 
 
 def _hrtf_entries(scene: Mapping[str, Any]) -> list[dict]:
@@ -66,7 +96,7 @@ def scene_credit_entries(scene: Mapping[str, Any]) -> list[dict]:
         if not isinstance(source, Mapping):
             continue
         who = f"{source.get('id', '?')}" + (f" ({source['label']})" if source.get("label") else "")
-        for entry in _source_entries(source):
+        for entry in _source_entries(source) + _model_entries(source):
             entry["used_by"] = [who]
             entries.append(entry)
     return entries + _hrtf_entries(scene)
@@ -103,8 +133,10 @@ def credits_text(entries: Iterable[Mapping[str, Any]], title: str = "see2sound r
     ----------
     entries : iterable of dict
         Recordings as recorded by the sound stage (``title``, ``author``, ``license``, ``source``,
-        optional ``url``, ``attribution``, ``path``, ``used_by``) and optionally HRTF entries
-        (``category: "hrtf"`` with ``title``/``name``, ``credit``, ``license``, ``source``).
+        optional ``url``, ``attribution``, ``path``, ``used_by``), text-to-audio models
+        (``category: "model"`` with ``title``, ``source`` (the model id), ``license``, ``url``,
+        ``terms``) and optionally HRTF entries (``category: "hrtf"`` with ``title``/``name``,
+        ``credit``, ``license``, ``source``).
     title : str
         What the credits are for (the output or scene name).
 
@@ -122,7 +154,8 @@ def credits_text(entries: Iterable[Mapping[str, Any]], title: str = "see2sound r
     """
     merged = merge_entries(entries)
     recordings = [e for e in merged if e.get("category", "recording") == "recording"]
-    others = [e for e in merged if e.get("category", "recording") != "recording"]
+    models = [e for e in merged if e.get("category") == "model"]
+    others = [e for e in merged if e.get("category", "recording") not in ("recording", "model")]
     lines = [f"Credits for {title}", ""]
     if recordings:
         lines += ["Recordings", ""]
@@ -141,6 +174,16 @@ def credits_text(entries: Iterable[Mapping[str, Any]], title: str = "see2sound r
                 lines.append(f"  Used for: {', '.join(e['used_by'])}")
             lines.append(f"  Changes: {CHANGES}.")
             lines.append("")
+    if models:
+        lines += ["Text-to-audio models (their weights' licence binds the sounds they made)", ""]
+        for e in models:
+            lines.append(f"{e['title']}" + (f" ({e['source']})" if e.get("source") else ""))
+            lines.append(f"  Licence: {e['license']}" + (f" ({e['url']})" if e.get("url") else ""))
+            if e.get("terms"):
+                lines.append(f"  Terms: {e['terms']}")
+            if e.get("used_by"):
+                lines.append(f"  Used for: {', '.join(e['used_by'])}")
+            lines.append("")
     if others:
         lines += ["HRTF", ""]
         for e in others:
@@ -154,6 +197,6 @@ def credits_text(entries: Iterable[Mapping[str, Any]], title: str = "see2sound r
                 if e.get(key):
                     lines.append(f"  {label}: {e[key]}")
             lines.append("")
-    if not recordings and not others:
+    if not recordings and not models and not others:
         lines += ["No third-party recordings or data were used (all sounds synthesised by see2sound).", ""]
     return "\n".join(lines).rstrip("\n") + "\n"

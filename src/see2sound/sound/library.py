@@ -351,13 +351,60 @@ def fit_recording(
     return extend_texture(y, sample_rate, duration, seed=seed)
 
 
-def credit_of(entry: dict) -> dict:
-    """The provenance/credits record of a library entry (``files`` item on the scene source)."""
-    record = {"path": entry["path"], "file": entry["file"], "title": entry.get("title", entry["file"])}
+def credit_of(entry: dict, starter: bool = False) -> dict:
+    """The provenance/credits record of a library entry (``files`` item on the scene source).
+
+    A starter recording is recorded by its portable name, ``package`` (:data:`.starter.PACKAGE`, what
+    ``see2sound models fetch`` takes) and ``file`` within it, never by its path in this machine's cache
+    (:func:`.starter.starter_path` finds it again); a recording of the user's own library by its path.
+    """
+    from .starter import PACKAGE
+
+    where = {"package": PACKAGE} if starter else {"path": entry["path"]}
+    record = {**where, "file": entry["file"], "title": entry.get("title", entry["file"])}
     for key in CREDIT_FIELDS[1:]:
         if entry.get(key):
             record[key] = entry[key]
     return record
+
+
+def portable_provenance(provenance: dict) -> dict:
+    """``provenance`` with every starter recording named portably (package and file), also those of
+    stems cached before the portable names (which recorded the path in the cache)."""
+    from .starter import PACKAGE, starter_library_dir
+
+    folder = starter_library_dir()
+    files = provenance.get("files")
+    if folder is None or not isinstance(files, list):
+        return provenance
+    root = folder.resolve()
+    out = []
+    for record in files:
+        path = Path(str(record.get("path", ""))) if isinstance(record, dict) else None
+        if path is not None and path.is_absolute() and root in path.resolve().parents:
+            record = {"package": PACKAGE, **{k: v for k, v in record.items() if k != "path"}}
+            record["file"] = path.resolve().relative_to(root).as_posix()
+        out.append(record)
+    return {**provenance, "files": out}
+
+
+def recording_path(record: dict) -> Path:
+    """Where the recording of a provenance ``files`` record is on this machine (portable starter names
+    are resolved in this machine's cache)."""
+    from .starter import PACKAGE, starter_path
+
+    if record.get("package") == PACKAGE:
+        return starter_path(str(record.get("file", "")))
+    return Path(str(record.get("path", "")))
+
+
+def recording_audio(path, kind: str | None, request: SoundRequest) -> tuple[np.ndarray, str]:
+    """A recording made into a stem for ``request``: mono at its rate, fitted to its duration with its
+    seed, peak-limited; returns the stem and the kind used (``one_shot`` or ``texture``)."""
+    y = read_mono(path, request.sample_rate)
+    kind = kind or guess_kind(y, request.sample_rate)
+    audio = fit_recording(y, request.sample_rate, request.duration, kind, request.seed)
+    return _level(audio).astype(np.float32), kind
 
 
 def starter_library() -> Library | None:
@@ -424,19 +471,16 @@ class LibrarySound:
                 hint="add tags or use --sound auto to synthesise unmatched labels",
             )
         entry, lib = found
-        y = read_mono(entry["path"], request.sample_rate)
-        kind = entry.get("kind") or guess_kind(y, request.sample_rate)
-        audio = fit_recording(y, request.sample_rate, request.duration, kind, request.seed)
-        audio = _level(audio)
+        audio, kind = recording_audio(entry["path"], entry.get("kind"), request)
         prov = {
             "backend": self.name,
             "library": "starter" if lib.starter else str(lib.root),
             "kind": kind,
-            "files": [credit_of(entry)],
+            "files": [credit_of(entry, lib.starter)],
         }
         if "similarity" in entry:
             prov["matched_by"] = f"embedding (cosine {entry['similarity']})"
-        return SoundResult(audio.astype(np.float32), prov)
+        return SoundResult(audio, prov)
 
 
 def _level(y: np.ndarray) -> np.ndarray:

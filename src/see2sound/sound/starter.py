@@ -25,6 +25,7 @@ import numpy as np
 from ..cache import cache_root
 
 MANIFEST = "manifest.json"
+PACKAGE = "sounds"  # the portable name of the starter library: `see2sound models fetch sounds`
 SHARE_ALIKE = frozenset({"CC-BY-SA-3.0", "CC-BY-SA-4.0"})
 
 # Licences that need no permission beyond attribution; anything else needs --allow-share-alike.
@@ -244,6 +245,28 @@ def starter_library_dir() -> Path | None:
     """
     folder = cache_root() / "sounds" / "starter"
     return folder if (folder / MANIFEST).is_file() else None
+
+
+def starter_path(file: str) -> Path:
+    """The starter recording ``file`` (its portable name, e.g. ``ovos/dog.flac``) in this machine's cache.
+
+    Raises
+    ------
+    See2SoundError
+        When the starter library is not fetched here or has no such file.
+    """
+    from ..errors import See2SoundError
+
+    folder = starter_library_dir()
+    hint = f"run `see2sound models fetch {PACKAGE}`"
+    if folder is None:
+        raise See2SoundError(
+            f"starter recording {PACKAGE}:{file}: the starter library is not here", hint=hint
+        )
+    path = (folder / file).resolve()
+    if not file or folder.resolve() not in path.parents or not path.is_file():
+        raise See2SoundError(f"starter recording {PACKAGE}:{file}: not in the starter library", hint=hint)
+    return path
 
 
 def load_manifest(folder: str | Path | None = None) -> list[dict]:

@@ -5,4 +5,7 @@ Importing this package only registers the backends; torch and diffusers load whe
 
 from __future__ import annotations
 
-from . import audioldm2, stable_audio  # noqa: F401
+from . import audioldm2, stable_audio
+
+# The licence of each model backend's weights, by backend name (``see2sound backends``, CREDITS.txt).
+WEIGHTS_LICENCES = {"audioldm2": audioldm2.LICENCE, "stable-audio": stable_audio.LICENCE}

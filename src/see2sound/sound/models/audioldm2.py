@@ -10,9 +10,15 @@ from __future__ import annotations
 
 from ...hub import load_error
 from ..backends import SOUNDS
-from .common import DiffusionSound, diffusion_model
+from .common import DiffusionSound, WeightsLicence, diffusion_model
 
 AUDIOLDM2 = diffusion_model("SEE2SOUND_AUDIOLDM2_MODEL", "cvssp/audioldm2")
+LICENCE = WeightsLicence(
+    "AudioLDM 2",
+    "CC-BY-NC-SA-4.0",
+    "https://creativecommons.org/licenses/by-nc-sa/4.0/",
+    "non-commercial use only (no commercial video or product with these sounds)",
+)
 
 
 class AudioLDM2Sound(DiffusionSound):
@@ -24,6 +30,7 @@ class AudioLDM2Sound(DiffusionSound):
 
     name = "audioldm2"
     choice = AUDIOLDM2
+    weights_licence = LICENCE
     default_steps = 100
     default_guidance = 3.5
     length_keyword = "audio_length_in_s"

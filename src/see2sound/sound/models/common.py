@@ -12,14 +12,31 @@ from __future__ import annotations
 import math
 import os
 import re
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from ...errors import See2SoundError
 from ...hub import ModelChoice, select_device
+from ...log import get_logger
 from ..types import SoundRequest, SoundResult
 
 PACKAGES = ("torch", "transformers", "diffusers")
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class WeightsLicence:
+    """The licence of a model's released weights, as ``see2sound backends`` and the credits show it."""
+
+    model: str  # the model's name, e.g. "AudioLDM 2"
+    license: str  # SPDX identifier where there is one
+    url: str
+    terms: str  # what it allows, in one line
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 def diffusion_model(env_var: str, default: str) -> ModelChoice:
@@ -177,6 +194,7 @@ class DiffusionSound:
 
     name = "diffusion"
     choice: ModelChoice
+    weights_licence: WeightsLicence
     default_steps = 100
     default_guidance = 3.5
     min_window_s = 1.0
@@ -197,6 +215,8 @@ class DiffusionSound:
         self.steps = int(steps)
         self.guidance_scale = float(self.default_guidance if guidance_scale is None else guidance_scale)
         self.pipe = self._load(self.model_ref, self.device, self.dtype)
+        lic = self.weights_licence
+        log.warning(f"{self.name}: {lic.model} weights are under {lic.license}: {lic.terms}")
         self.pipe.set_progress_bar_config(disable=True)
         limit = self.max_window_s
         self.window_s = min(float(window_s or limit), limit)
@@ -280,5 +300,6 @@ class DiffusionSound:
                 "model_rate": self.rate,
             },
             "seed": int(request.seed),
+            "weights_license": self.weights_licence.to_dict(),  # credited in CREDITS.txt
         }
         return SoundResult(audio.astype(np.float32), provenance)

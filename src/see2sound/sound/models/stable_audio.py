@@ -15,11 +15,18 @@ import numpy as np
 from ...hub import load_error
 from ...log import get_logger
 from ..backends import SOUNDS
-from .common import DiffusionSound, diffusion_model
+from .common import DiffusionSound, WeightsLicence, diffusion_model
 
 log = get_logger(__name__)
 
 STABLE_AUDIO = diffusion_model("SEE2SOUND_STABLE_AUDIO_MODEL", "stabilityai/stable-audio-open-1.0")
+LICENCE = WeightsLicence(
+    "Stable Audio Open",
+    "Stability AI Community License",
+    "https://stability.ai/community-license-agreement",
+    "free for research and non-commercial use; commercial use only for individuals and organisations "
+    "under US$1M annual revenue (register with Stability AI), an Enterprise licence above that",
+)
 
 
 def _scheduler_class(ref: str) -> str | None:
@@ -41,6 +48,7 @@ class StableAudioSound(DiffusionSound):
 
     name = "stable-audio"
     choice = STABLE_AUDIO
+    weights_licence = LICENCE
     default_steps = 100
     default_guidance = 7.0
     length_keyword = "audio_end_in_s"
