@@ -105,7 +105,7 @@ def scene_credit_entries(scene: Mapping[str, Any]) -> list[dict]:
 def _key(entry: Mapping[str, Any]) -> tuple:
     return (
         entry.get("category", "recording"),
-        entry.get("path") or "",
+        entry.get("path") or (f"{entry['package']}:{entry.get('file', '')}" if entry.get("package") else ""),
         entry.get("title", ""),
         entry.get("author", ""),
         entry.get("source", ""),
@@ -113,7 +113,8 @@ def _key(entry: Mapping[str, Any]) -> tuple:
 
 
 def merge_entries(entries: Iterable[Mapping[str, Any]]) -> list[dict]:
-    """One entry per recording (same path, or same title/author/source), with ``used_by`` merged."""
+    """One entry per recording (same path or portable name, or same title/author/source), with ``used_by``
+    merged."""
     merged: dict[tuple, dict] = {}
     for entry in entries:
         key = _key(entry)
