@@ -10,10 +10,9 @@ to a neutral ambience, and the match says so.
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass, field
 
+from ..vocabulary import closest_word, singular, tokens  # noqa: F401  (singular: part of this face)
 from .synth import CLASSES, FALLBACK_CLASS
 
 # class -> synonyms; a synonym may carry recipe parameters: ("truck", {"size": 0.9})
@@ -538,99 +537,6 @@ MODIFIERS: dict[str, dict[str, float]] = {
     **{w: {"density": 0.15} for w in ("few", "sparse", "single", "lone", "lonely", "one", "solitary")},
 }
 
-_NOT_PLURAL = {
-    "grass",
-    "glass",
-    "bus",
-    "moss",
-    "bass",
-    "boss",
-    "hiss",
-    "chess",
-    "news",
-    "series",
-    "species",
-    "rapids",
-    "falls",
-    "woods",
-    "stairs",
-    "leaves",
-    "hooves",
-    "ambulance",
-    "cactus",
-    "walrus",
-    "octopus",
-    "canvas",
-    "campus",
-    "lotus",
-    "iris",
-    "sports",
-    "dress",
-    "mattress",
-    "compass",
-    "lens",
-    "gas",
-    "tennis",
-    "yes",
-    "this",
-    "its",
-    "is",
-    "was",
-    "has",
-    "does",
-    "goes",
-    "chaos",
-    "ski",
-}
-_IRREGULAR = {
-    "mice": "mouse",
-    "geese": "goose",
-    "feet": "foot",
-    "men": "man",
-    "women": "woman",
-    "children": "child",
-    "people": "people",
-    "oxen": "ox",
-    "calves": "calf",
-    "wolves": "wolf",
-    "knives": "knife",
-    "sheep": "sheep",
-    "fish": "fish",
-    "deer": "deer",
-    "cattle": "cattle",
-    "ponies": "pony",
-    "puppies": "puppy",
-    "butterflies": "butterfly",
-    "cities": "city",
-    "buses": "bus",
-    "leaves": "leaf",
-    "hooves": "hoof",
-    "waves": "wave",
-    "birds": "bird",
-    "dogs": "dog",
-}
-
-
-def singular(word: str) -> str:
-    """A crude English singular: ``cows`` → ``cow``, ``ponies`` → ``pony``, ``churches`` → ``church``."""
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
-    if len(word) <= 3 or word in _NOT_PLURAL or word.endswith(("ss", "us", "is")):
-        return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "sses", "zes")):
-        return word[:-2]
-    if word.endswith("s"):
-        return word[:-1]
-    return word
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case words with plurals made singular; punctuation, hyphens and underscores separate."""
-    words = re.findall(r"[a-z0-9]+", text.lower().replace("_", " "))
-    return [singular(w) for w in words]
-
 
 def _build_index() -> dict[tuple[str, ...], tuple[str, dict]]:
     index: dict[tuple[str, ...], tuple[str, dict]] = {}
@@ -646,7 +552,7 @@ def _build_index() -> dict[tuple[str, ...], tuple[str, dict]]:
 
 
 PHRASES = _build_index()
-_VOCAB = sorted({w for key in PHRASES for w in key})
+_VOCAB = frozenset(w for key in PHRASES for w in key)
 
 
 @dataclass
@@ -703,11 +609,10 @@ def match_class(label: str, prompt: str | None = None) -> ClassMatch:
             cls, params = PHRASES[key]
             merged = {**_modifiers([w for w in label_words + prompt_words if w not in key]), **params}
             return ClassMatch(cls, True, " ".join(key), source, merged)
-    # typos and unusual inflections: the closest vocabulary word, if it is very close
+    # typos in free text: an unknown word very close to a vocabulary word (a known word such as "bowl"
+    # is never "corrected" into another one such as "owl")
     for source, words in (("label", label_words), ("prompt", prompt_words)):
-        fixed = [
-            (difflib.get_close_matches(w, _VOCAB, n=1, cutoff=0.85) or [w])[0] for w in words if len(w) > 3
-        ]
+        fixed = [closest_word(w, _VOCAB) or w for w in words]
         found = _find(fixed)
         if found is not None:
             key, _ = found
