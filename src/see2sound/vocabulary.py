@@ -65,6 +65,19 @@ def tokens(text: str) -> list[str]:
     return [singular(w) for w in words(text)]
 
 
+@cache
+def label_sounds() -> dict[str, str]:
+    """Every detector label of ``data/sounding.toml`` -> the sound class it is heard as when it sounds
+    (still, else moving), or ``"silent"``: the one label -> class map of every stage."""
+    found = {}
+    for label, row in load_table("sounding")["label"].items():
+        sound = row.get("sound", "silent")
+        if sound == "silent":
+            sound = row.get("moving", {}).get("sound", "silent")
+        found[label] = sound
+    return found
+
+
 def closest_word(word: str, known, cutoff: float = 0.85) -> str | None:
     """For free text typed by a user only: the known word ``word`` is a likely typo of, else ``None``.
 

@@ -1,4 +1,4 @@
-"""What a detected COCO object sounds like: a view of the one table of :mod:`.compose`.
+"""What a detected COCO object sounds like: a view of the one table (``data/sounding.toml``).
 
 ``coco_sound("dog")`` is ``"dog_bark"``, the class that is heard when it is voiced; a label that never
 sounds ("bowl", "hot dog") gives ``"silent"``. Conditions (a car only when it moves, a laptop only with
@@ -7,20 +7,19 @@ someone typing) are decided by :func:`.compose.sounding` when the mix is made.
 
 from __future__ import annotations
 
-from ..vocabulary import load_table
-from .compose import SILENT, sounding, table_row
+from ..vocabulary import label_sounds, tokens
+
+SILENT = "silent"
 
 
 def coco_sound(label: str) -> str:
-    """The sound class of a COCO object when it sounds (still, else moving; with someone beside it),
-    else ``"silent"``."""
-    if table_row(label) is None:
-        return SILENT
-    voice = sounding(label, company=("person",)) or sounding(label, moving=True, company=("person",))
-    return voice.sound_class if voice is not None else SILENT
+    """The sound class of a COCO object when it sounds (still, else moving), else ``"silent"``."""
+    sounds = label_sounds()
+    if label in sounds:
+        return sounds[label]
+    by_words = {tuple(tokens(name)): sound for name, sound in sounds.items()}
+    return by_words.get(tuple(tokens(label)), SILENT)
 
 
 # COCO label -> sound class, for the labels that can make a sound (the open-vocabulary detector's queries)
-COCO_SOUNDS: dict[str, str] = {
-    label: sound for label in load_table("sounding")["label"] if (sound := coco_sound(label)) != SILENT
-}
+COCO_SOUNDS: dict[str, str] = {label: sound for label, sound in label_sounds().items() if sound != SILENT}
