@@ -438,3 +438,18 @@ def test_analyze_writes_role_level_extent_evidence_and_sound_class(cli, tmp_path
         assert s["sound_class"] in CLASSES and s["evidence"]["rule"]
         if "prompt_noun" not in s:
             assert "prompt" not in s  # the prompt is not pasted on every source
+
+
+def test_the_docs_list_every_row_of_the_table():
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "sounds-table.md").read_text()
+    table = load_table("sounding")
+    for label, row in table["label"].items():
+        sound = "silent" if row["sound"] == "silent" else f"`{row['sound']}`"
+        assert f"| {label} | {sound} |" in doc, label
+    for name, row in table["part"].items():
+        sound = "silent" if row["sound"] == "silent" else f"`{row['sound']}`"
+        assert f"| {name} | {sound} |" in doc, name
+    for place in table["place"]:
+        assert f"| {place} |" in doc
