@@ -285,7 +285,7 @@ def test_nothing_found_gives_an_honest_quiet_bed(caplog):
     sources = choose_sources([], None, 4, None)
     assert len(sources) == 1 and sources[0].role == "bed" and sources[0].label == "ambience"
     assert sources[0].level_db <= 30 and (sources[0].azimuth_deg, sources[0].elevation_deg) == (0, 0)
-    assert "1 of 4 sources" in caplog.text and "nothing else in the picture makes a sound" in caplog.text
+    assert "1 of 4 sources: no regions found that make a sound" in caplog.text
 
 
 def test_a_car_moves_only_on_a_road_with_other_traffic():

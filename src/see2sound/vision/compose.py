@@ -532,27 +532,26 @@ def choose_sources(candidates, picture, n_sources: int, prompt: str | None = Non
         chosen = spots[:1] or bed
     else:
         chosen = bed + spots[: n_sources - 1]
-    _explain(chosen, spots, silent, n_sources, bool(bed))
+    _explain(chosen, spots, silent, n_sources)
     return chosen
 
 
-def _explain(chosen, spots, silent, n_sources: int, has_bed: bool) -> None:
+def _explain(chosen, spots, silent, n_sources: int) -> None:
     """Say so when fewer sources are made than asked for, and why."""
     n_spots = sum(d.role == "spot" for d in chosen)
-    wanted = n_sources - (1 if has_bed and n_sources > 1 else 0)
-    if n_spots >= wanted:
+    count = (1 if any(d.role == "bed" for d in chosen) else 0) + n_spots  # the bed counts as one
+    if count >= n_sources:
         if len(spots) > n_spots:
             log.info("%d things that sound were left out (--sources %d)", len(spots) - n_spots, n_sources)
         return
-    why = "nothing else in the picture makes a sound"
-    if silent:
-        names = ", ".join(sorted(set(silent)))
-        why += f" (silent: {names})"
-    log.warning(
-        "%d of %d sources: the ambience bed and %d %s; %s",
-        (1 if has_bed else 0) + n_spots,
-        n_sources,
-        n_spots,
-        "thing that sounds" if n_spots == 1 else "things that sound",
-        why,
+    what = (
+        "no regions found that make a sound; only the ambience bed"
+        if n_spots == 0
+        else (
+            f"the ambience bed and {n_spots} {'thing' if n_spots == 1 else 'things'} that sound;"
+            " nothing else in the picture makes a sound"
+        )
     )
+    if silent:
+        what += f" (silent: {', '.join(sorted(set(silent)))})"
+    log.warning(f"{count} of {n_sources} sources: {what}")
