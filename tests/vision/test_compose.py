@@ -453,3 +453,11 @@ def test_the_docs_list_every_row_of_the_table():
         assert f"| {name} | {sound} |" in doc, name
     for place in table["place"]:
         assert f"| {place} |" in doc
+
+
+@pytest.mark.parametrize(
+    "prompt", ["an airplane", "a train", "a dog", "church bells", "a waterfall", "birds"]
+)
+def test_a_placed_noun_is_heard_at_a_plausible_level(prompt):
+    (placed,) = spots(choose_sources([], picture("nature", {}), 4, prompt))
+    assert 45 <= heard_db(placed) <= 75, (placed.sound_class, heard_db(placed))

@@ -42,7 +42,8 @@ VEHICLES = ("car", "bus", "truck", "motorcycle")
 ROAD_SHARE = 0.03  # a road part at least this share of the frame puts vehicles on a road
 MIN_PART_SHARE = 0.1  # a part at least this share of the frame makes the place
 STADIUM_PEOPLE = 15  # this many people (or six with a ball) make a stadium's crowd bed
-# where a prompt noun with no region is heard: (azimuth, elevation, distance m)
+# where a prompt noun with no region is heard: (azimuth, elevation, distance m); a noun of
+# data/prompt.toml may set its own distance (an airplane 300 m up)
 PLACED = {
     "above": (0.0, 25.0, 20.0),
     "below": (0.0, -10.0, 8.0),
@@ -521,7 +522,8 @@ def choose_sources(candidates, picture, n_sources: int, prompt: str | None = Non
             draft.extent = FULL_BED_EXTENT
             bed = [d for d in bed if d.sound_class != noun.sound_class] + [draft]
         else:
-            draft = _new_draft(noun.label, "placed", PLACED[noun.place])
+            az, el, distance = PLACED[noun.place]
+            draft = _new_draft(noun.label, "placed", (az, el, noun.distance_m or distance))
             spots.append(_voiced(draft, voice, f"prompt noun {noun.word!r}: placed {noun.place}"))
         _mark(draft, noun)
 

@@ -29,6 +29,7 @@ class PromptNoun:
     parts: tuple[str, ...] = ()  # scene parts it matches
     place: str = "front"  # where an unmatched noun is heard (one of PLACES)
     own: bool = False  # a part it names keeps its own sound ("water": the sea surfs, a lake laps)
+    distance_m: float | None = None  # how far it is placed when nothing in the picture is it
     phrase: str = ""  # the clause of the prompt it was read from ("a dog barking")
 
 
@@ -47,6 +48,7 @@ def noun_table() -> dict[str, PromptNoun]:
             parts=tuple(row.get("parts", ())),
             place=row.get("place", "front"),
             own=bool(row.get("own", False)),
+            distance_m=float(row["distance"]) if "distance" in row else None,
         )
         for w in (word, *row.get("words", ())):
             if w in table:
