@@ -138,3 +138,15 @@ def test_singular():
 def test_every_class_has_synonyms_and_a_row():
     assert set(SYNONYMS) == set(CLASSES)
     assert {row["name"] for row in class_table()} == set(CLASSES)
+
+
+def test_the_sound_stage_is_asked_for_the_recorded_class():
+    from see2sound.pipeline.sonify import request_label
+    from see2sound.scene import Source
+
+    here = {"position": {"azimuth": 0.0, "elevation": 0.0, "distance": 2.0}}
+    boat = Source.model_validate({"id": "s0", "label": "boat", "sound_class": "lapping", **here})
+    assert request_label(boat) == "lapping"  # the class scene.json says is heard, not a boat's horn
+    by_hand = Source.model_validate({"id": "s1", "label": "heavy rain", **here})
+    assert request_label(by_hand) == "heavy rain"
+    assert request_label(Source.model_validate({"id": "s2", **here})) == "s2"
