@@ -461,3 +461,10 @@ def test_the_docs_list_every_row_of_the_table():
 def test_a_placed_noun_is_heard_at_a_plausible_level(prompt):
     (placed,) = spots(choose_sources([], picture("nature", {}), 4, prompt))
     assert 45 <= heard_db(placed) <= 75, (placed.sound_class, heard_db(placed))
+
+
+def test_a_prompt_naming_a_group_names_the_group():
+    group = [detected("person", az=a) for a in range(-40, 40, 10)]
+    sources = choose_sources(group, picture("urban", {"building": 0.5}), 4, "people chatting")
+    (crowd,) = spots(sources)
+    assert crowd.sound_class == "crowd" and crowd.evidence["prompt_noun"] == "people"

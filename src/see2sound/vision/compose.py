@@ -460,6 +460,9 @@ def choose_sources(candidates, picture, n_sources: int, prompt: str | None = Non
             count=labels[label],
             company=company,
         )
+        if voice is not None and voice.condition == "many":  # a group is voiced once (a crowd, traffic)
+            groups.setdefault((label, voice), []).append(draft)
+            continue
         if noun is not None:  # the prompt names it: it sounds as the prompt says
             if voice is None or voice.sound_class != noun.sound_class:
                 voice = replace(_class_voice(noun.sound_class), role="spot")
@@ -468,12 +471,12 @@ def choose_sources(candidates, picture, n_sources: int, prompt: str | None = Non
         if voice is None:
             silent.append(label)
             continue
-        if voice.condition == "many":  # a group is voiced once
-            groups.setdefault((label, voice), []).append(draft)
-            continue
         spots.append(_voiced(draft, voice))
     for (_, voice), drafts in groups.items():
         group = _group(drafts, voice)
+        named = [claimed[id(d)] for d in drafts if id(d) in claimed]
+        if named:  # the prompt names the group ("people talking" over a crowd)
+            _mark(group, named[0])
         (bed if voice.role == "bed" else spots).append(group)
 
     bed_sounds = {d.sound_class for d in bed}
