@@ -468,3 +468,26 @@ def test_a_prompt_naming_a_group_names_the_group():
     sources = choose_sources(group, picture("urban", {"building": 0.5}), 4, "people chatting")
     (crowd,) = spots(sources)
     assert crowd.sound_class == "crowd" and crowd.evidence["prompt_noun"] == "people"
+
+
+class Detections:
+    def __init__(self, *found):
+        self.found = found
+
+    def detect(self, image):
+        return [Detection(box, label, score, "fake") for box, label, score in self.found]
+
+
+def test_silent_detections_are_never_voiced(monkeypatch):
+    from see2sound.vision.analysis import analyze_image, load_backends
+
+    image = np.full((480, 640, 3), 200, np.uint8)  # a plain table top
+    draw_box(image, 100, 200, 220, 300, (230, 230, 240))
+    draw_box(image, 400, 200, 520, 300, (200, 120, 60))
+    found = (((100, 200, 220, 300), "bowl", 0.8), ((400, 200, 520, 300), "hot dog", 0.8))
+    monkeypatch.setattr(DETECTORS, "_backends", dict(DETECTORS._backends))
+    DETECTORS.register("fake", priority=1000)(lambda **_: Detections(*found))
+    analysis = analyze_image(image, n_sources=4, backends=load_backends())
+    assert spots(analysis.sources) == [] and analysis.fallback
+    heard = {s.sound_class for s in analysis.sources}
+    assert not heard & {"birdsong", "dog_bark", "ambience"}  # no owl in the bowl, no dog in the bun
