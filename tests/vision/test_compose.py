@@ -491,3 +491,11 @@ def test_silent_detections_are_never_voiced(monkeypatch):
     assert spots(analysis.sources) == [] and analysis.fallback
     heard = {s.sound_class for s in analysis.sources}
     assert not heard & {"birdsong", "dog_bark", "ambience"}  # no owl in the bowl, no dog in the bun
+
+
+def test_an_open_vocabulary_detection_of_a_prompt_noun_is_voiced():
+    # OWLv2 labels a detection of the prompt's "waterfall" with the noun's label: not a COCO row
+    fall = detected("waterfall", distance=15.0)
+    sources = choose_sources([fall], picture("nature", {"trees": 0.4}), 4, "a waterfall in the forest")
+    assert fall in sources and fall.sound_class == "waterfall" and fall.role == "spot"
+    assert spots(choose_sources([detected("waterfall")], None, 4, None)) == []  # unnamed: not voiced

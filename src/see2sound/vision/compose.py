@@ -403,7 +403,9 @@ def _route_prompt(nouns: list[PromptNoun], objects, parts_c) -> tuple[dict[int, 
     for noun in nouns:
         hits = []
         if noun.place != "bed":  # a bed noun (traffic, crowd, rain) is the place, not one thing in it
-            hits = [d for d in objects if _detector_label(d) in noun.detector_labels and id(d) not in claimed]
+            # a detected object of its classes, or one an open-vocabulary detector found by its name
+            names = (*noun.detector_labels, noun.label)
+            hits = [d for d in objects if _detector_label(d) in names and id(d) not in claimed]
         if not hits:
             fits = [d for d in parts_c if _part(d) in noun.parts and id(d) not in claimed]
             hits = sorted(fits, key=lambda d: -_share(d))[:1]
