@@ -33,17 +33,13 @@ log = get_logger(__name__)
 
 
 def request_label(source) -> str:
-    """What the sound stage is asked for: the source's label, or the vision stage's ``sound_class`` hint
-    when the label itself names no sound (a region labelled "vegetation" with the hint "leaves
-    rustling")."""
-    from ..sound.classes import match_class
-
-    label = source.label or source.id
+    """What the sound stage is asked for: the source's recorded ``sound_class`` when it has one (the
+    vision stage decided what is heard: a "boat" on a shore is ``lapping``, and scene.json says so),
+    else its label (a scene written by hand)."""
     hint = getattr(source, "sound_class", None)
-    if isinstance(hint, str) and hint and hint != label and not match_class(label).matched:
-        if match_class(hint).matched:
-            return hint
-    return label
+    if isinstance(hint, str) and hint.strip():
+        return hint.strip()
+    return source.label or source.id
 
 
 def source_seed(seed: int, source_id: str) -> int:

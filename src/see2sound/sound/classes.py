@@ -1,20 +1,30 @@
 """From a free label ("barking dog", "Waves, surf", "airplane", "cows") to a procedural sound class.
 
-Labels are normalised (lower case, punctuation dropped, plurals made singular) and searched for the
-synonym phrases below: AudioSet ontology names, the COCO-80 labels our detector emits and everyday
-words. The longest phrase wins; between equally long phrases, the one nearest the end wins (the head
-noun of an English noun phrase: "car engine" is an engine). Adjectives such as "heavy", "distant",
-"big" or "many" set the recipe's intensity, size and density. A label that matches nothing falls back
-to a neutral ambience, and the match says so.
+Labels are read with the one vocabulary (:mod:`see2sound.vocabulary`: lower case, punctuation dropped,
+plurals made singular) and searched for the synonym phrases below: AudioSet ontology names and everyday
+words, plus the COCO-80 labels our detector emits, whose class comes from the one table of what sounds
+(``data/sounding.toml``: "hot dog" and "bowl" are silent, "sports ball" is a ball). The longest
+phrase wins; between equally long phrases, the one nearest the end wins (the head noun of an English
+noun phrase: "car engine" is an engine). Adjectives such as "heavy", "distant", "big" or "many" set
+the recipe's intensity, size and density. A label that matches nothing falls back to a neutral
+ambience, and the match says so. Only words that no table knows are checked for typos (free text typed
+by a user): a known word such as "bowl" is never bent into another ("owl").
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass, field
 
+from ..vocabulary import (  # noqa: F401  (singular: part of this module's face)
+    closest_word,
+    label_sounds,
+    load_table,
+    singular,
+    tokens,
+)
 from .synth import CLASSES, FALLBACK_CLASS
+
+SILENT = "silent"  # a detector label that never sounds ("bowl"): it matches no class
 
 # class -> synonyms; a synonym may carry recipe parameters: ("truck", {"size": 0.9})
 SYNONYMS: dict[str, list] = {
@@ -29,13 +39,10 @@ SYNONYMS: dict[str, list] = {
         "blizzard",
         "sky",
         "cloud",
-        "kite",
         "flag",
         "mountain",
         "desert",
         "snow",
-        "ski",
-        "snowboard",
         "hill",
         "cliff",
     ],
@@ -48,7 +55,6 @@ SYNONYMS: dict[str, list] = {
         "rainstorm",
         "shower",
         "rain on surface",
-        "umbrella",
         "wet",
         ("heavy rain", {"intensity": 0.9}),
         ("light rain", {"intensity": 0.15}),
@@ -64,7 +70,6 @@ SYNONYMS: dict[str, list] = {
         "water flowing",
         "flowing water",
         "fountain",
-        "sink",
         "faucet",
         "tap",
         "water",
@@ -85,7 +90,6 @@ SYNONYMS: dict[str, list] = {
         "coast",
         "seashore",
         "seaside",
-        "surfboard",
         "lake",
         "bay",
         "harbour",
@@ -121,7 +125,6 @@ SYNONYMS: dict[str, list] = {
         "shrub",
         "grass",
         "plant",
-        "potted plant",
         "jungle",
         "garden",
         "hedge",
@@ -183,7 +186,6 @@ SYNONYMS: dict[str, list] = {
         "farm",
         "pasture",
         "barn",
-        ("elephant", {"size": 1.0}),
     ],
     "sheep": ["sheep", "lamb", "goat", "baa", "bleat", "flock", "ewe"],
     "horse": [
@@ -222,10 +224,6 @@ SYNONYMS: dict[str, list] = {
         "speech",
         "spectator",
         "stadium",
-        "sports ball",
-        "tennis racket",
-        "baseball bat",
-        "baseball glove",
         ("person", {"density": 0.0, "size": 0.1}),
         ("man", {"density": 0.0, "size": 0.1}),
         ("woman", {"density": 0.0, "size": 0.1}),
@@ -249,7 +247,6 @@ SYNONYMS: dict[str, list] = {
         "corridor",
         "stair",
         "stairs",
-        "skateboard",
     ],
     "applause": ["applause", "clapping", "clap", "cheering", "ovation", "concert", "theatre", "theater"],
     "keyboard": [
@@ -259,10 +256,8 @@ SYNONYMS: dict[str, list] = {
         "office",
         "computer",
         "laptop",
-        "mouse",
         "desk",
         "typewriter",
-        "cell phone",
         "workplace",
     ],
     "engine_idle": [
@@ -300,12 +295,10 @@ SYNONYMS: dict[str, list] = {
         "freeway",
         "motorway",
         "intersection",
-        "traffic light",
         "traffic noise",
         "roadway noise",
         "traffic noise roadway noise",
         "rush hour",
-        "stop sign",
         "crosswalk",
         "parking lot",
     ],
@@ -378,13 +371,10 @@ SYNONYMS: dict[str, list] = {
         "skyscraper",
         "plaza",
         "square",
-        "fire hydrant",
-        "parking meter",
         "outside urban or manmade",
         "urban or manmade",
         "shop",
         "sidewalk",
-        "bicycle",
         "bike",
         "cyclist",
     ],
@@ -401,10 +391,6 @@ SYNONYMS: dict[str, list] = {
         "air conditioning",
         "refrigerator",
         "fridge",
-        "microwave",
-        "oven",
-        "toaster",
-        "hair drier",
         "hair dryer",
         "appliance",
         "industrial",
@@ -447,22 +433,12 @@ SYNONYMS: dict[str, list] = {
         "kitchen",
         "hall",
         "bathroom",
-        "bed",
-        "couch",
         "sofa",
-        "chair",
-        "dining table",
         "table",
-        "toilet",
-        "book",
         "library",
-        "vase",
-        "tv",
         "television",
         "museum",
         "gallery",
-        "bench",
-        "teddy bear",
     ],
     "ambience": [
         "ambience",
@@ -538,102 +514,14 @@ MODIFIERS: dict[str, dict[str, float]] = {
     **{w: {"density": 0.15} for w in ("few", "sparse", "single", "lone", "lonely", "one", "solitary")},
 }
 
-_NOT_PLURAL = {
-    "grass",
-    "glass",
-    "bus",
-    "moss",
-    "bass",
-    "boss",
-    "hiss",
-    "chess",
-    "news",
-    "series",
-    "species",
-    "rapids",
-    "falls",
-    "woods",
-    "stairs",
-    "leaves",
-    "hooves",
-    "ambulance",
-    "cactus",
-    "walrus",
-    "octopus",
-    "canvas",
-    "campus",
-    "lotus",
-    "iris",
-    "sports",
-    "dress",
-    "mattress",
-    "compass",
-    "lens",
-    "gas",
-    "tennis",
-    "yes",
-    "this",
-    "its",
-    "is",
-    "was",
-    "has",
-    "does",
-    "goes",
-    "chaos",
-    "ski",
-}
-_IRREGULAR = {
-    "mice": "mouse",
-    "geese": "goose",
-    "feet": "foot",
-    "men": "man",
-    "women": "woman",
-    "children": "child",
-    "people": "people",
-    "oxen": "ox",
-    "calves": "calf",
-    "wolves": "wolf",
-    "knives": "knife",
-    "sheep": "sheep",
-    "fish": "fish",
-    "deer": "deer",
-    "cattle": "cattle",
-    "ponies": "pony",
-    "puppies": "puppy",
-    "butterflies": "butterfly",
-    "cities": "city",
-    "buses": "bus",
-    "leaves": "leaf",
-    "hooves": "hoof",
-    "waves": "wave",
-    "birds": "bird",
-    "dogs": "dog",
-}
-
-
-def singular(word: str) -> str:
-    """A crude English singular: ``cows`` → ``cow``, ``ponies`` → ``pony``, ``churches`` → ``church``."""
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
-    if len(word) <= 3 or word in _NOT_PLURAL or word.endswith(("ss", "us", "is")):
-        return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "sses", "zes")):
-        return word[:-2]
-    if word.endswith("s"):
-        return word[:-1]
-    return word
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case words with plurals made singular; punctuation, hyphens and underscores separate."""
-    words = re.findall(r"[a-z0-9]+", text.lower().replace("_", " "))
-    return [singular(w) for w in words]
-
 
 def _build_index() -> dict[tuple[str, ...], tuple[str, dict]]:
-    index: dict[tuple[str, ...], tuple[str, dict]] = {}
+    # the detector's labels first: the one table of what sounds decides them (silent ones match nothing)
+    index: dict[tuple[str, ...], tuple[str, dict]] = {
+        tuple(tokens(label)): (sound, {})
+        for label, sound in label_sounds().items()
+        if sound == SILENT or sound in CLASSES
+    }
     for cls, entries in SYNONYMS.items():
         if cls not in CLASSES:
             raise RuntimeError(f"synonym table names unknown class {cls!r}")
@@ -646,7 +534,13 @@ def _build_index() -> dict[tuple[str, ...], tuple[str, dict]]:
 
 
 PHRASES = _build_index()
-_VOCAB = sorted({w for key in PHRASES for w in key})
+# every word some table knows: never "corrected" into another one
+_VOCAB = frozenset(w for key in PHRASES for w in key) | frozenset(
+    w
+    for noun, row in load_table("prompt")["noun"].items()
+    for text in (noun, *row.get("words", ()))
+    for w in tokens(text)
+)
 
 
 @dataclass
@@ -656,7 +550,7 @@ class ClassMatch:
     sound_class: str
     matched: bool
     term: str = ""  # the synonym phrase that matched
-    source: str = "label"  # "label", "prompt" or "fallback"
+    source: str = "label"  # "label", "prompt", "fallback" or "silent" (a label that never sounds)
     params: dict = field(default_factory=dict)  # intensity / size / density from the words
 
 
@@ -696,24 +590,29 @@ def match_class(label: str, prompt: str | None = None) -> ClassMatch:
     """
     label_words = tokens(label or "")
     prompt_words = tokens(prompt or "")
+    silent = ""  # a label the table says is silent ("hot dog") matches no class
     for source, words in (("label", label_words), ("prompt", prompt_words)):
         found = _find(words)
         if found is not None:
             key, _ = found
             cls, params = PHRASES[key]
+            if cls == SILENT:
+                silent = silent or " ".join(key)
+                continue
             merged = {**_modifiers([w for w in label_words + prompt_words if w not in key]), **params}
             return ClassMatch(cls, True, " ".join(key), source, merged)
-    # typos and unusual inflections: the closest vocabulary word, if it is very close
+    # typos in free text: an unknown word very close to a vocabulary word (a known word such as "bowl"
+    # is never "corrected" into another one such as "owl")
     for source, words in (("label", label_words), ("prompt", prompt_words)):
-        fixed = [
-            (difflib.get_close_matches(w, _VOCAB, n=1, cutoff=0.85) or [w])[0] for w in words if len(w) > 3
-        ]
+        fixed = [closest_word(w, _VOCAB) or w for w in words]
         found = _find(fixed)
-        if found is not None:
+        if found is not None and PHRASES[found[0]][0] != SILENT:
             key, _ = found
             cls, params = PHRASES[key]
             return ClassMatch(cls, True, " ".join(key), source, {**_modifiers(label_words), **params})
-    return ClassMatch(FALLBACK_CLASS, False, "", "fallback", _modifiers(label_words + prompt_words))
+    source = "silent" if silent else "fallback"
+    words = [w for w in label_words + prompt_words if w not in silent.split()]
+    return ClassMatch(FALLBACK_CLASS, False, silent, source, _modifiers(words))
 
 
 def class_table() -> list[dict]:
@@ -739,6 +638,6 @@ def exact_classes(terms) -> set[str]:
     found = set()
     for term in terms:
         hit = PHRASES.get(tuple(tokens(term)))
-        if hit is not None:
+        if hit is not None and hit[0] != SILENT:
             found.add(hit[0])
     return found

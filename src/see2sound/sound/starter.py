@@ -196,12 +196,10 @@ _STOPWORDS = frozenset(
 
 
 def _token(word: str) -> str:
-    """Singular form of a word, good enough for tags (dogs → dog, buses → bus, horses → horse)."""
-    if len(word) > 4 and word.endswith(("sses", "uses", "xes", "ches", "shes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+    """Singular form of a word: the one rule of :func:`see2sound.vocabulary.singular`."""
+    from ..vocabulary import singular
+
+    return singular(word)
 
 
 def tokens(text: str) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import BackendError, See2SoundError
 from ..log import get_logger
 from .backends import DEPTH, DETECTORS, LABELS, REGIONS
+from .compose import choose_sources
 from .mask_geometry import mask_box, mask_centroid, min_area_rectangle
 from .projection import (
     DEFAULT_HFOV_DEG,
@@ -26,7 +27,6 @@ from .projection import (
     focal_length_px,
     pixel_to_direction,
 )
-from .prompt import parse_prompt
 from .scene_parts import AMBIENCE, PART_SOUNDS
 from .size_priors import prior_axial_depth_m
 from .sound_classes import coco_sound
@@ -314,53 +314,6 @@ def _overlap_fraction(a: np.ndarray, b: np.ndarray) -> float:
     return float((a & b).sum()) / max(float(a.sum()), 1.0)
 
 
-def assign_prompt(candidates: list[SourceDraft], prompt: str | None) -> None:
-    """Give the prompt's sound-bearing nouns to the candidates that fit them best (in place).
-
-    A noun fits a detected object of one of its COCO classes best, then a scene part it names; a noun
-    that fits nothing goes to the most salient unnamed (``ambience``) object. Assigned candidates rise
-    to the top of the ranking.
-    """
-    nouns = parse_prompt(prompt)
-    if not nouns or not candidates:
-        return
-    from scipy.optimize import linear_sum_assignment
-
-    fit = np.zeros((len(nouns), len(candidates)))
-    for i, noun in enumerate(nouns):
-        for j, cand in enumerate(candidates):
-            detector_label = cand.region.extra.get("detector_label")
-            part = cand.region.extra.get("part") or cand.label
-            if detector_label is not None and detector_label in noun.detector_labels:
-                fit[i, j] = 2.0 + cand.confidence
-            elif part in noun.parts:
-                fit[i, j] = 1.0 + cand.confidence
-            elif cand.kind == "object" and detector_label is None:
-                # an object the classical labels could not name (or named from colour alone)
-                fit[i, j] = (0.1 if cand.label == AMBIENCE else 0.05) * cand.score
-    rows, cols = linear_sum_assignment(-fit)
-    for i, j in zip(rows, cols, strict=True):
-        if fit[i, j] <= 0:
-            continue
-        cand = candidates[j]
-        cand.region.extra["prompt_noun"] = nouns[i].word
-        if cand.region.extra.get("detector_label") is None:
-            cand.label = nouns[i].label
-            cand.sound_class = nouns[i].label
-        cand.score += 2.0
-
-
-def select_sources(candidates: list[SourceDraft], n_sources: int) -> list[SourceDraft]:
-    """The ``n_sources`` best candidates; with three or more slots one is kept for the best ambience."""
-    ranked = sorted(candidates, key=lambda c: -c.score)
-    chosen = ranked[:n_sources]
-    if n_sources >= 3 and not any(c.kind == "ambience" for c in chosen):
-        ambience = [c for c in ranked if c.kind == "ambience"]
-        if ambience:
-            chosen = ranked[: n_sources - 1] + ambience[:1]
-    return chosen
-
-
 def analyze_image(
     image: np.ndarray,
     *,
@@ -399,7 +352,8 @@ def analyze_image(
     Returns
     -------
     ImageAnalysis
-        ``sources`` best first; never empty (a centred ``ambience`` source when nothing was found).
+        ``sources``: the ambience bed's layers, then the spots (:func:`.compose.choose_sources`);
+        never empty (``fallback`` is true when nothing but the bed sounds).
     """
     if int(n_sources) != n_sources or n_sources < 1:
         raise See2SoundError(f"sources: need at least 1, got {n_sources}")
@@ -448,29 +402,9 @@ def analyze_image(
             f"depth backend returned a {depth.depth_m.shape} map for a {small.shape[:2]} picture"
         )
     candidates = [_place(r, small, scale, depth, (width, height), hfov, projection) for r in regions]
-    assign_prompt(candidates, prompt)
-    sources = select_sources(candidates, n_sources)
-    fallback = False
-    if not sources:
-        fallback = True
-        log.warning("no regions found in the picture; using a single centred ambience source")
-        mask = np.ones(small.shape[:2], dtype=bool)
-        region = Region(
-            mask=mask,
-            box=mask_box(mask),
-            polygon=min_area_rectangle(mask),
-            labels=[(AMBIENCE, 0.0)],
-            sound_class=PART_SOUNDS[AMBIENCE],
-            backend="fallback",
-            extra={"kind": "ambience"},
-        )
-        draft = _place(region, small, scale, depth, (width, height), hfov, projection)
-        draft.azimuth_deg, draft.elevation_deg = 0.0, 0.0
-        sources = [draft]
-        if prompt:
-            nouns = parse_prompt(prompt)
-            if nouns:
-                draft.label = draft.sound_class = nouns[0].label
+    picture = context.get("picture")  # scene_kind.classify_picture's verdict, when it ran
+    sources = choose_sources(candidates, picture, n_sources, prompt)
+    fallback = not any(s.role == "spot" for s in sources)
     from .room import estimate_room
 
     room = estimate_room(small, depth, hfov, projection, context)

@@ -1,53 +1,25 @@
-"""What a detected COCO object sounds like: the sound class handed to the sound stage."""
+"""What a detected COCO object sounds like: a view of the one table (``data/sounding.toml``).
+
+``coco_sound("dog")`` is ``"dog_bark"``, the class that is heard when it is voiced; a label that never
+sounds ("bowl", "hot dog") gives ``"silent"``. Conditions (a car only when it moves, a laptop only with
+someone typing) are decided by :func:`.compose.sounding` when the mix is made.
+"""
 
 from __future__ import annotations
 
-COCO_SOUNDS: dict[str, str] = {
-    "person": "footsteps and voices",
-    "bicycle": "bicycle bell and wheels",
-    "car": "car engine",
-    "motorcycle": "motorcycle engine",
-    "airplane": "airplane",
-    "bus": "bus engine",
-    "train": "train",
-    "truck": "truck engine",
-    "boat": "boat motor",
-    "traffic light": "traffic",
-    "fire hydrant": "water",
-    "bird": "birdsong",
-    "cat": "cat meowing",
-    "dog": "dog barking",
-    "horse": "horse neighing",
-    "sheep": "sheep bleating",
-    "cow": "cow mooing",
-    "elephant": "elephant trumpeting",
-    "bear": "bear growling",
-    "zebra": "horse neighing",
-    "giraffe": "animal ambience",
-    "kite": "wind",
-    "umbrella": "rain",
-    "surfboard": "ocean waves",
-    "sports ball": "ball bouncing",
-    "skateboard": "skateboard rolling",
-    "tennis racket": "tennis",
-    "wine glass": "glasses clinking",
-    "cup": "cup clinking",
-    "clock": "clock ticking",
-    "tv": "television",
-    "laptop": "typing",
-    "keyboard": "typing",
-    "cell phone": "phone ringing",
-    "microwave": "microwave hum",
-    "oven": "kitchen ambience",
-    "sink": "water running",
-    "toilet": "toilet flush",
-    "refrigerator": "refrigerator hum",
-    "hair drier": "hair dryer",
-    "scissors": "scissors cutting",
-    "potted plant": "leaves rustling",
-}
+from ..vocabulary import label_sounds, tokens
+
+SILENT = "silent"
 
 
 def coco_sound(label: str) -> str:
-    """The sound class of a COCO object (its own name when nothing better is known)."""
-    return COCO_SOUNDS.get(label, label)
+    """The sound class of a COCO object when it sounds (still, else moving), else ``"silent"``."""
+    sounds = label_sounds()
+    if label in sounds:
+        return sounds[label]
+    by_words = {tuple(tokens(name)): sound for name, sound in sounds.items()}
+    return by_words.get(tuple(tokens(label)), SILENT)
+
+
+# COCO label -> sound class, for the labels that can make a sound (the open-vocabulary detector's queries)
+COCO_SOUNDS: dict[str, str] = {label: sound for label, sound in label_sounds().items() if sound != SILENT}
