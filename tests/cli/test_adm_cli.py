@@ -53,3 +53,15 @@ def test_render_command_writes_adm_and_rejects_flac(tmp_path, cli):
     code, stdout, err = cli("render", tmp_path / "scene.json", "-o", tmp_path / "x.flac", "--format", "adm")
     assert code != 0 and "an ADM BWF file is a .wav" in err and "Traceback" not in err
     assert not (tmp_path / "x.flac").exists()
+
+
+def test_render_warns_past_the_atmos_object_limit_and_about_channel_options(tmp_path, cli):
+    sf.write(str(tmp_path / "a.wav"), 0.1 * np.random.default_rng(0).standard_normal(24000), 48000)
+    sources = [{"id": f"s{i}", "audio": "a.wav", "position": {"azimuth": i - 60.0}} for i in range(119)]
+    (tmp_path / "scene.json").write_text(json.dumps({"duration": 0.5, "sources": sources}))
+    out = tmp_path / "many.wav"
+    code, _, err = cli("render", tmp_path / "scene.json", "-o", out, "--format", "adm", "--room", "indoor")
+    assert code == 0, err
+    assert "119 objects: the Dolby Atmos Renderer takes at most 118" in err
+    assert "--room does not apply to ADM" in err
+    assert len(run_ear("ear-utils", "dump_chna", out).strip().splitlines()) == 119

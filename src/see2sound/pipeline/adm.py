@@ -189,8 +189,8 @@ def export_adm(
         )
     check_output(output, overwrite)
     sr = int(options.sample_rate or ADM_SAMPLE_RATE)
-    probe = RenderOptions(format="5.1", sample_rate=sr, loudness_lufs=options.loudness_lufs, room=None)
-    probe.validate()
+    # the rate and the loudness target, checked as a channel render checks them
+    RenderOptions(format="5.1", sample_rate=sr, loudness_lufs=options.loudness_lufs, room=None).validate()
     ignored = {
         "--method": options.method != "panning",
         "--hrtf": options.hrtf is not None,
@@ -209,7 +209,7 @@ def export_adm(
     if len(sources) > ATMOS_MAX_OBJECTS:
         log.warning(
             f"{len(sources)} objects: the Dolby Atmos Renderer takes at most {ATMOS_MAX_OBJECTS} objects "
-            "beside a 7.1.2 bed; it will not import the ones beyond"
+            "beside a 7.1.2 bed; it cannot take the ones beyond"
         )
 
     # the loudness of a free-field 5.1 render of exactly these objects (gains in, envelope, 1/r)
