@@ -16,10 +16,13 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 def test_run_writes_adm_that_ear_renders(tmp_path, cli):
     out = tmp_path / "cat"
-    code, stdout, err = cli("run", EXAMPLES / "cat.png", "--format", "adm", "-o", out, "--duration", "3")
+    code, stdout, err = cli(
+        "run", EXAMPLES / "cat.png", "--format", "adm", "-o", out, "--duration", "3", "--video"
+    )
     assert code == 0, err
     path = out / "cat.adm.wav"
-    assert str(path) in stdout and not (out / "cat.mp4").exists()
+    assert str(path) in stdout
+    assert "ADM is not muxed into a video" in err and not (out / "cat.mp4").exists()
     scene = json.loads((out / "scene.json").read_text())
     sources = [s for s in scene["sources"] if s.get("audio")]
     assert sources
