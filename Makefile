@@ -2,6 +2,7 @@
 # Each creates the virtual environment at .venv and installs what it needs.
 PYTHON ?= python3
 VENV := .venv
+EAR_VENV := .venv-ear
 BIN := $(VENV)/bin
 DEMO_OUT ?= out/demo
 
@@ -24,8 +25,14 @@ demo: $(VENV)/.core
 	-$(BIN)/see2sound models fetch all
 	$(BIN)/see2sound run examples/cat.png -o $(DEMO_OUT) --overwrite
 
+# EBU's ADM renderer (ear, the ITU-R BS.2127 reference) checks the ADM export; it pins numpy<2, so it
+# lives in a virtual environment of its own.
+$(EAR_VENV)/bin/ear-render:
+	$(PYTHON) -m venv $(EAR_VENV)
+	$(EAR_VENV)/bin/pip install --quiet ear==2.1.0
+
 # Runs the whole test suite (fetching the offline assets the tests check against first).
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(EAR_VENV)/bin/ear-render
 	$(BIN)/see2sound models fetch all
 	$(BIN)/python -m pytest -n 2 -q
 
@@ -36,4 +43,4 @@ bench: $(VENV)/.dev
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) $(EAR_VENV) out .pytest_cache

@@ -94,6 +94,9 @@ FORMATS: dict[str, Format] = {
 }
 
 FORMAT_NAMES = tuple(FORMATS)
+# Object-based output: ADM BWF (pipeline.adm), not a channel layout, so not in FORMATS.
+OBJECT_FORMATS = ("adm",)
+OUTPUT_FORMAT_NAMES = FORMAT_NAMES + OBJECT_FORMATS
 
 
 def get_format(name: str) -> Format:

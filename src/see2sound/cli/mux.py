@@ -28,6 +28,12 @@ def mux_command(
         help="With --mix-original-audio: the original's loudness relative to the new audio in dB "
         "(BS.1770; default 0, equally loud).",
     ),
+    projection: str = typer.Option(
+        None,
+        "--projection",
+        help="equirect marks the video 360° (Spherical Video V1, MP4/MOV), perspective never; "
+        "default: as detected in VIDEO.",
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT if it exists."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print warnings and errors."),
 ) -> None:
@@ -40,7 +46,12 @@ def mux_command(
     if original_audio_db is not None and mode != "mix":
         log.warning("--original-audio-db is only used with --mix-original-audio; ignored")
     level = ORIGINAL_AUDIO_DB if original_audio_db is None else original_audio_db
-    path = mux(video, audio, output, mode=mode, overwrite=overwrite, original_db=level)
+    if projection not in (None, "equirect", "perspective"):
+        raise See2SoundError(f"--projection: expected equirect or perspective, got {projection!r}")
+    if projection == "equirect" and output.suffix.lower() == ".mkv":
+        log.warning("--projection equirect: the 360° mark is written in MP4/MOV only, not in MKV")
+    spherical = None if projection is None else projection == "equirect"
+    path = mux(video, audio, output, mode=mode, overwrite=overwrite, original_db=level, spherical=spherical)
     if not quiet:
         print(path)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from ..errors import See2SoundError
-from ..formats import FORMAT_NAMES
+from ..formats import OUTPUT_FORMAT_NAMES
 
 
 def _level_or_off(value: str | None, option: str, unit: str) -> float | None:
@@ -32,7 +32,9 @@ def render_command(
     output: Path = typer.Option(
         ..., "-o", "--output", help="Output file: .wav (with channel mask) or .flac."
     ),
-    format: str = typer.Option("5.1", "--format", help=f"Output format: {', '.join(FORMAT_NAMES)}."),
+    format: str = typer.Option(
+        "5.1", "--format", help=f"Output format: {', '.join(OUTPUT_FORMAT_NAMES)} (adm: ADM BWF objects)."
+    ),
     method: str = typer.Option(
         "panning", "--method", help="panning (VBIP / ambisonics / HRTF) or paper (omni mics at the speakers)."
     ),

@@ -9,7 +9,7 @@ import typer
 
 from ..config import load_config
 from ..errors import See2SoundError
-from ..formats import FORMAT_NAMES
+from ..formats import OUTPUT_FORMAT_NAMES
 from ..log import get_logger
 
 DEFAULTS = {
@@ -46,8 +46,8 @@ def split_formats(values: list[str]) -> list[str]:
     for value in values:
         out += [v.strip() for v in str(value).split(",") if v.strip()]
     for name in out:
-        if name not in FORMAT_NAMES:
-            raise See2SoundError(f"unknown format {name!r}; choose from {', '.join(FORMAT_NAMES)}")
+        if name not in OUTPUT_FORMAT_NAMES:
+            raise See2SoundError(f"unknown format {name!r}; choose from {', '.join(OUTPUT_FORMAT_NAMES)}")
     return out
 
 
@@ -69,7 +69,7 @@ def run_command(
         None,
         "--format",
         "-f",
-        help=f"One or several of {', '.join(FORMAT_NAMES)} (default: 5.1 and binaural).",
+        help=f"One or several of {', '.join(OUTPUT_FORMAT_NAMES)} (default: 5.1 and binaural).",
     ),
     prompt: str = typer.Option(
         None, "--prompt", help="What should be heard, e.g. 'a dog barking by a road'."

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import MediaError, SceneError
 from ..fileio import check_output
+from ..formats import OBJECT_FORMATS
 from ..log import get_logger
 from ..media.audio import AUDIO_SUFFIXES, MonoReader, open_mono, write_audio
 from ..scene import Scene, load_scene
@@ -75,7 +76,8 @@ def render(
     overwrite: bool = False,
     options: RenderOptions | None = None,
 ) -> Path:
-    """Render a scene file (or :class:`Scene`) to ``output`` (``.wav`` with channel mask, or ``.flac``).
+    """Render a scene file (or :class:`Scene`) to ``output`` (``.wav`` with channel mask, or ``.flac``;
+    ``format="adm"``: an ADM BWF ``.wav``, :func:`see2sound.pipeline.adm.export_adm`).
 
     Keyword arguments mirror :class:`see2sound.spatial.render.RenderOptions` (``options`` replaces them
     all when given). Returns the output path.
@@ -99,6 +101,10 @@ def render(
             mic_radius_m=mic_radius_m,
             room=room,
         )
+    if options.format in OBJECT_FORMATS:  # ADM BWF: objects and their metadata, no channel render
+        from .adm import export_adm
+
+        return export_adm(scene_or_path, output, options, overwrite=overwrite)
     options.validate()
     if options.hrtf is not None and options.format != "binaural":
         log.warning(f"--hrtf is only used for binaural output; ignored for {options.format}")

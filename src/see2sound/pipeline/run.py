@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import See2SoundError
 from ..fileio import check_output, sha256_file
-from ..formats import get_format
+from ..formats import OBJECT_FORMATS, get_format
 from ..log import get_logger
 from ..scene import Scene, load_scene, save_scene
 from .analyze import DEFAULT_IMAGE_DURATION_S
@@ -112,7 +112,7 @@ def run(
     output_dir : path, optional
         Default: ``<input stem>-see2sound`` next to the input.
     formats : sequence of str
-        Any of stereo, 5.1, 7.1, 7.1.4, binaural, foa, hoa2, hoa3 (one audio file each).
+        Any of stereo, 5.1, 7.1, 7.1.4, binaural, foa, hoa2, hoa3, adm (one audio file each).
     duration : float, optional
         Seconds of audio for stills (default 10) and animations (default: whole loops nearest 10 s;
         the animation loops). Videos always use their own length.
@@ -145,7 +145,8 @@ def run(
     input_path = Path(input_path)
     formats = list(dict.fromkeys(formats or DEFAULT_FORMATS))
     for name in formats:
-        get_format(name)
+        if name not in OBJECT_FORMATS:
+            get_format(name)
     from ..spatial.reverb import resolve_room
 
     resolve_room(room)  # a bad --room spec fails before any work
@@ -163,6 +164,9 @@ def run(
     if info.kind == "audio":
         raise See2SoundError(f"{input_path}: is an audio file; give a picture, GIF or video")
     make_video = info.kind in ("animation", "video") if video is None else bool(video)
+    if make_video and all(name in OBJECT_FORMATS for name in formats):
+        log.warning("ADM is not muxed into a video; no video written (add a channel format, e.g. 5.1)")
+        make_video = False
 
     out_dir = Path(output_dir) if output_dir is not None else default_output_dir(input_path)
     stem = input_path.stem
@@ -342,6 +346,7 @@ def _previous_scene(scene_path: Path, analysis_key: str) -> tuple[Scene | None, 
 def _video_format(formats: list[str], scene: Scene) -> str:
     """The audio that goes into the video: ambisonics for 360° media when asked for, else the first format."""
     equirect = scene.media is not None and scene.media.projection == "equirect"
+    formats = [name for name in formats if name not in OBJECT_FORMATS]
     if equirect:
         for name in formats:
             if get_format(name).is_ambisonic:
