@@ -36,6 +36,17 @@ def open_media(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> MediaIn
     return video_info(path)
 
 
+def check_pictures(info: MediaInfo, max_pixels: int = MAX_PIXELS) -> None:
+    """Decode every picture of an image or animation (``open_media`` reads only headers), so that a
+    truncated or damaged file raises :class:`MediaError` instead of passing for a good one. Videos
+    were checked by decoding their first frame; audio has no pictures to check."""
+    if info.kind == "image":
+        read_image(info.path, max_pixels)
+    elif info.kind == "animation":
+        for _ in iter_animation(info.path, max_pixels):
+            pass
+
+
 def resize_image(image: np.ndarray, max_size: int | None) -> np.ndarray:
     """Scale an RGB ``uint8`` image so that its long side is at most ``max_size`` (area-averaging)."""
     height, width = image.shape[:2]
