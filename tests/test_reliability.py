@@ -265,3 +265,31 @@ def test_generating_stems_keeps_the_cache_under_the_limit(monkeypatch):
         generate_cached(Tone(), SoundRequest(label="x", duration=0.5, sample_rate=SR * 2, seed=seed))
     sizes = [p.stat().st_size for p in (cache_root() / "stems").iterdir()]
     assert 0 < sum(sizes) <= 0.1 * (1 << 20)
+
+
+def bogus_mp3(path: Path, frames: int = 0x7FFFFFFF) -> Path:
+    """Two seconds of MP3 whose Xing/Info header claims ``frames`` MPEG frames (about 56 million s)."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libmp3lame", rate=44100, layout="mono")
+        frame = av.AudioFrame.from_ndarray(np.full((1, 88200), 0.1, np.float32), format="flt", layout="mono")
+        frame.sample_rate = 44100
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    data = bytearray(path.read_bytes())
+    tag = max(data.find(b"Xing"), data.find(b"Info"))
+    assert tag > 0 and int.from_bytes(data[tag + 4 : tag + 8], "big") & 1  # the frame count is present
+    data[tag + 8 : tag + 12] = frames.to_bytes(4, "big")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_mp3_with_a_bogus_frame_count_is_a_media_error_not_a_memory_error(tmp_path):
+    from see2sound.media.probe import open_media
+
+    path = bogus_mp3(tmp_path / "a.mp3")
+    with pytest.raises(MediaError, match="damaged header"):
+        open_mono(path, 44100)
+    with pytest.raises(MediaError, match="damaged header"):
+        open_media(path)
+    y, sr = read_audio(path)  # what is really there, without allocating what the header claims
+    assert sr == 44100 and y.shape[1] < 3 * 44100

@@ -371,6 +371,16 @@ elif point == "stem":
         return real(self, data)
 
     soundfile.SoundFile.write = write
+elif point == "write":
+    import soundfile
+
+    real = soundfile.SoundFile.write
+
+    def write(self, data):  # the first block of the output: its .part file is open
+        stall(point)
+        return real(self, data)
+
+    soundfile.SoundFile.write = write
 elif point == "mux":
     import see2sound.media.muxer as module
 
@@ -466,3 +476,23 @@ def test_the_lock_of_a_dead_run_is_taken_over(cli, tmp_path):
     code, _, err = cli("run", _picture(tmp_path), "-o", out, *RUN)
     assert code == 0, err
     assert not (out / ".see2sound.lock").exists()
+
+
+def test_sigterm_while_render_writes_leaves_no_part_file(tmp_path):
+    scene = _scene(tmp_path / "s")
+    out = tmp_path / "o.wav"
+    proc = _stalled(tmp_path, "write", ["render", scene, "-o", out])
+    assert any(".part" in p.name for p in tmp_path.iterdir())
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and err.strip() == "error: terminated"
+    assert not out.exists() and _leftovers(tmp_path) == []
+
+
+def test_probe_refuses_an_mp3_whose_header_claims_56_million_seconds(cli, tmp_path):
+    from ..test_reliability import bogus_mp3
+
+    path = bogus_mp3(tmp_path / "a.mp3")
+    code, out, err = cli("probe", path)
+    _one_error_line(code, err, "a.mp3", "damaged header")
+    assert out == ""
