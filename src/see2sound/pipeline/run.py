@@ -214,10 +214,7 @@ def run(
         if not (overwrite or same_sounds):
             stems = _files(out_dir / "stems")
             if stems:
-                raise See2SoundError(
-                    f"{stems[0]}: already exists (made by a run with other sound options)",
-                    hint="use --overwrite to replace it",
-                )
+                raise See2SoundError(f"{stems[0]}: already exists", hint="use --overwrite to replace it")
         try:
             preview_jobs: list = []
             if scene is None:
