@@ -64,6 +64,10 @@ def test_json_nested_100000_deep_is_one_scene_error(tmp_path):
     path.write_text('{"duration": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
     with pytest.raises(SceneError, match="nested too deeply"):
         load_scene(path)
+    config = tmp_path / "cfg.toml"
+    config.write_text("format = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(See2SoundError, match="nested too deeply"):
+        load_config(config, {"format"})
 
 
 @pytest.mark.parametrize(

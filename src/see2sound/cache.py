@@ -57,18 +57,36 @@ def stem_cache_limit_bytes() -> int:
     return max(0, int(megabytes * (1 << 20)))
 
 
-def _entries(folder: Path) -> tuple[dict[str, list[os.DirEntry]], list[os.DirEntry]]:
-    entries: dict[str, list[os.DirEntry]] = {}
+def _scan(folder: Path) -> tuple[dict[str, list[tuple[str, float, int]]], list[tuple[str, float, int]]]:
+    """The cache's entries ``{key: [(path, mtime, size), ...]}`` and its temporary files."""
+    entries: dict[str, list[tuple[str, float, int]]] = {}
     temporary = []
     with os.scandir(folder) as it:
         for item in it:
-            if not item.is_file(follow_symlinks=False):
+            try:
+                if not item.is_file(follow_symlinks=False):
+                    continue
+                st = item.stat(follow_symlinks=False)
+            except FileNotFoundError:  # removed by another process meanwhile
                 continue
+            record = (item.path, st.st_mtime, st.st_size)
             if ".tmp" in item.name:
-                temporary.append(item)
+                temporary.append(record)
             else:
-                entries.setdefault(item.name.split(".", 1)[0], []).append(item)
+                entries.setdefault(item.name.split(".", 1)[0], []).append(record)
     return entries, temporary
+
+
+def _remove(records) -> int:
+    """Remove files; the bytes freed (files another process removed first count as none)."""
+    freed = 0
+    for path, _, size in records:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            continue
+        freed += size
+    return freed
 
 
 def prune_stems(
@@ -84,37 +102,19 @@ def prune_stems(
         return 0, 0, 0, 0
     limit = stem_cache_limit_bytes() if max_bytes is None else int(max_bytes)
     now = time.time() if now is None else now
-    entries, temporary = _entries(folder)
-    removed = [0, 0]
-
-    def remove(items) -> None:
-        for item in items:
-            try:
-                size = item.stat(follow_symlinks=False).st_size
-                os.unlink(item.path)
-            except FileNotFoundError:  # another process removed it
-                continue
-            removed[1] += size
-        removed[0] += 1
-
-    for item in temporary:
-        if now - item.stat(follow_symlinks=False).st_mtime > _STALE_TMP_S:
-            remove([item])
-            removed[0] -= 1  # not an entry
-    # (last use, size, key): a cache hit touches the entry (see sound.stems)
+    entries, temporary = _scan(folder)
+    freed = _remove(r for r in temporary if now - r[1] > _STALE_TMP_S)
+    # (last use, size, key), oldest use first: a cache hit touches its entry (see sound.stems)
     table = sorted(
-        (
-            max(i.stat(follow_symlinks=False).st_mtime for i in items),
-            sum(i.stat(follow_symlinks=False).st_size for i in items),
-            key,
-        )
-        for key, items in entries.items()
+        (max(r[1] for r in records), sum(r[2] for r in records), key) for key, records in entries.items()
     )
     total = sum(size for _, size, _ in table)
-    for used, size, key in table:  # oldest use first
+    removed = 0
+    for used, size, key in table:
         too_old = max_age_days is not None and now - used > max_age_days * 86400.0
         if not too_old and total <= limit:
             break
-        remove(entries[key])
+        freed += _remove(entries[key])
         total -= size
-    return removed[0], removed[1], len(table) - removed[0], total
+        removed += 1
+    return removed, freed, len(table) - removed, total
