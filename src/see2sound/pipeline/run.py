@@ -334,7 +334,7 @@ class OutputFolder:
                 if owner is not None and _alive(owner):
                     raise See2SoundError(
                         f"{self.path}: another see2sound run (PID {owner}) is writing into this folder",
-                        hint="wait for it to finish or choose another folder with -o",
+                        hint=f"wait for it to finish, or remove {self.lock} if it is not running",
                     ) from None
                 log.info("taking over the lock of a run that is no longer running (PID %s)", owner)
                 with contextlib.suppress(FileNotFoundError):
@@ -385,7 +385,10 @@ def _lock_owner(lock: Path) -> int | None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (on this machine)."""
     if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would terminate it there: assume it runs
         return True
     try:
         os.kill(pid, 0)
