@@ -26,3 +26,20 @@ class MediaError(See2SoundError):
 
 class BackendError(See2SoundError):
     """A backend is unknown or cannot run on this machine."""
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: unwind (cleaning up as for Ctrl-C) and exit with ``128 + signal``.
+
+    A ``BaseException`` like :class:`KeyboardInterrupt`, so ``except Exception`` does not swallow it, but
+    not a subclass of it: Typer turns a ``KeyboardInterrupt`` into a silent exit before the CLI can say
+    what happened.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = int(signum)
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum

@@ -24,10 +24,30 @@ from pydantic import (
 )
 
 from .errors import SceneError
-from .fileio import atomic_output
+from .fileio import atomic_output, read_text_file
 from .geometry import direction_to_vector, slerp, vector_to_direction
 
 SCENE_VERSION = 1
+# Bounds checked when a scene is read (DESIGN §3): the renderer streams in blocks, but stems, analysis
+# and previews scale with the duration; six hours covers a feature film. Sound from 10 km away is
+# 80 dB below its level at 1 m (and 29 s late with propagation delay): farther is a mistake.
+MAX_DURATION_S = 6 * 3600.0
+MAX_DISTANCE_M = 10_000.0
+MAX_GAIN_DB = 100.0
+
+
+def check_duration(seconds: float, what: str = "--duration") -> float:
+    """``seconds`` as a float if it is a duration see2sound makes (0 < d <= 6 h); else one error line
+    naming ``what``, the value and the limit."""
+    try:
+        value = float(seconds)
+    except (TypeError, ValueError):
+        raise SceneError(f"{what}: expected seconds, got {seconds!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise SceneError(f"{what}: must be greater than 0 seconds, got {seconds}")
+    if value > MAX_DURATION_S:
+        raise SceneError(f"{what}: {value:g} s is longer than the limit of {MAX_DURATION_S:g} s (6 hours)")
+    return value
 
 
 def _finite(value: float) -> float:
@@ -62,6 +82,8 @@ class Position(BaseModel):
     def _check_distance(cls, v: float) -> float:
         if v <= 0:
             raise ValueError("must be greater than 0 metres")
+        if v > MAX_DISTANCE_M:
+            raise ValueError(f"{v:g} m is beyond the limit of {MAX_DISTANCE_M:g} m")
         return v
 
 
@@ -146,7 +168,10 @@ class Source(BaseModel):
     @field_validator("gain_db")
     @classmethod
     def _check_gain(cls, v: float) -> float:
-        return _finite(v)
+        _finite(v)
+        if abs(v) > MAX_GAIN_DB:
+            raise ValueError(f"{v:g} dB is outside the limit of ±{MAX_GAIN_DB:g} dB")
+        return v
 
     @model_validator(mode="after")
     def _check_placement(self) -> Source:
@@ -227,6 +252,8 @@ class Scene(BaseModel):
         _finite(v)
         if v <= 0:
             raise ValueError("must be greater than 0 seconds")
+        if v > MAX_DURATION_S:
+            raise ValueError(f"{v:g} s is longer than the limit of {MAX_DURATION_S:g} s (6 hours)")
         return v
 
     @model_validator(mode="after")
@@ -248,12 +275,26 @@ class Scene(BaseModel):
     def base_dir(self, folder: str | os.PathLike) -> None:
         self._base_dir = Path(folder).resolve()
 
-    def audio_path(self, source: Source) -> Path | None:
-        """The absolute path of a source's stem, or ``None`` if it has not been generated yet."""
+    def audio_path(self, source: Source, allow_outside: bool = True) -> Path | None:
+        """The absolute path of a source's stem, or ``None`` if it has not been generated yet.
+
+        ``allow_outside=False`` (what ``render`` reads with) raises :class:`SceneError` unless the
+        resolved path (links followed) lies inside the scene's folder: a scene handed to a service must
+        not read any file the service can read.
+        """
         if source.audio is None:
             return None
         path = Path(source.audio)
-        return path if path.is_absolute() else Path(os.path.normpath(self._base_dir / path))
+        path = path if path.is_absolute() else Path(os.path.normpath(self._base_dir / path))
+        if not allow_outside:
+            try:
+                path.resolve().relative_to(self._base_dir.resolve())
+            except (ValueError, OSError, RuntimeError):
+                raise SceneError(
+                    f"source {source.id!r}: audio {source.audio!r} lies outside the scene's folder",
+                    hint="use --allow-outside-paths to read it",
+                ) from None
+        return path
 
     def source(self, source_id: str) -> Source:
         for src in self.sources:
@@ -343,23 +384,21 @@ def load_scene(path: str | os.PathLike) -> Scene:
         With one line naming the file, the source and the field that is wrong.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SceneError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SceneError(f"{path}: is a folder, expected a scene.json file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SceneError(f"{path}: cannot read ({exc})") from None
+    text = read_text_file(path, "scene.json file", error=SceneError)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SceneError(
             f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise SceneError(f"{path}: JSON nested too deeply to be a scene") from None
     if not isinstance(data, dict):
         raise SceneError(f"{path}: expected a JSON object at the top level")
-    return Scene.from_dict(data, name=str(path), base_dir=path.parent)
+    try:
+        return Scene.from_dict(data, name=str(path), base_dir=path.parent)
+    except RecursionError:
+        raise SceneError(f"{path}: JSON nested too deeply to be a scene") from None
 
 
 def save_scene(scene: Scene, path: str | os.PathLike, overwrite: bool = True) -> Path:

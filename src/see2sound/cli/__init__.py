@@ -6,15 +6,19 @@ anywhere on the command line shows the traceback instead.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
 import pkgutil
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 
-import click
 import typer
 
 from .. import __version__
-from ..errors import See2SoundError
+from ..errors import Interrupted, See2SoundError
 from ..log import configure_cli_logging
 
 app = typer.Typer(
@@ -55,6 +59,34 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _raise_interrupted(signum: int, _frame) -> None:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread while the command runs, so that
+    batch workers and services that stop us with SIGTERM get the same clean-up as Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _os_error_line(exc: OSError) -> str:
+    """``<file>: no space left on device`` for a full disk, a read-only folder, a denied permission."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    reason = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded"}.get(
+        exc.errno, (exc.strerror or str(exc)).lower()
+    )
+    return f"{where}{reason}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -63,36 +95,35 @@ def main(argv: list[str] | None = None) -> int:
     configure_cli_logging(quiet="--quiet" in args or "-q" in args, debug=debug)
     command = typer.main.get_command(app)
     try:
-        result = command.main(args=args, prog_name="see2sound", standalone_mode=False)
+        with _signals_interrupt():
+            result = command.main(args=args, prog_name="see2sound", standalone_mode=False)
         code = result if isinstance(result, int) else 0
+    except Interrupted as exc:
+        print("error: interrupted" if exc.signum == signal.SIGINT else "error: terminated", file=sys.stderr)
+        code = exc.exit_code
     except See2SoundError as exc:
         if debug:
             raise
         print(f"error: {exc}", file=sys.stderr)
         code = 1
-    except click.exceptions.NoArgsIsHelpError as exc:
-        print(exc.ctx.get_help() if exc.ctx else "", file=sys.stderr)
-        code = 2
-    except click.UsageError as exc:
-        if debug:
-            raise
-        where = (
-            f"see2sound {exc.ctx.command_path.split(' ', 1)[1]} --help"
-            if exc.ctx and " " in exc.ctx.command_path
-            else "see2sound --help"
-        )
-        print(f"error: {' '.join(exc.format_message().split())} (see {where})", file=sys.stderr)
+    except typer.Exit as exc:
         code = exc.exit_code
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.ClickException as exc:
-        if debug:
-            raise
-        print(f"error: {' '.join(exc.format_message().split())}", file=sys.stderr)
-        code = exc.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except typer.Abort:
         print("error: interrupted", file=sys.stderr)
         code = 130
+    except typer.TyperException as exc:  # Click's exceptions (Typer vendors Click)
+        if debug:
+            raise
+        code = int(getattr(exc, "exit_code", 1))
+        if code == 2 and hasattr(exc, "show"):  # a usage error: the usage line and the message, as Click
+            exc.show()
+        else:
+            print(f"error: {' '.join(exc.format_message().split())}", file=sys.stderr)
+    except OSError as exc:  # a full disk, a read-only folder: name the file and the cause
+        if debug:
+            raise
+        print(f"error: {_os_error_line(exc)}", file=sys.stderr)
+        code = 1
     except Exception as exc:  # an unforeseen failure: still one line unless --debug
         if debug:
             raise

@@ -11,6 +11,8 @@ import typer
 def describe(info) -> list[str]:
     """Human-readable lines for a :class:`~see2sound.media.MediaInfo`."""
     lines = [f"file: {info.path}", f"kind: {info.kind}"]
+    if info.kind == "audio":
+        lines.append("pictures: none (an audio-only file; see2sound run needs a picture, GIF or video)")
     if info.kind != "audio":
         lines.append(f"size: {info.width}x{info.height}")
         lines.append(f"frames: {info.n_frames}{'' if info.n_frames_exact else ' (estimated)'}")
@@ -43,12 +45,15 @@ def probe(
     input: Path = typer.Argument(..., help="An image, animation (GIF/APNG/WebP), video or audio file."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
 ) -> None:
-    """Show what a media file is: kind, size, frames, fps, duration, projection, audio streams."""
-    from ..media.probe import open_media
+    """Show what a media file is: kind, size, frames, fps, duration, projection, audio streams.
+
+    Pictures are decoded whole, so a truncated or damaged file exits non-zero."""
+    from ..media.probe import check_pictures, open_media
 
     info = open_media(input)
+    check_pictures(info)
     if as_json:
-        print(json.dumps(info.to_dict(), ensure_ascii=False))
+        print(json.dumps({**info.to_dict(), "has_pictures": info.kind != "audio"}, ensure_ascii=False))
     else:
         print("\n".join(describe(info)))
 

@@ -61,12 +61,19 @@ def render_command(
         "--room",
         help="Room: auto (the scene's), none (free field), indoor, outdoor or WxDxH[:material] in metres.",
     ),
+    allow_outside_paths: bool = typer.Option(
+        False, "--allow-outside-paths", help="Read stems that lie outside the scene file's folder."
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the output file if it exists."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print warnings and errors."),
 ) -> None:
     """Render a scene's sources to spatial audio (needs no model)."""
-    from ..pipeline.render import render
+    from ..pipeline.render import MAX_MIC_RADIUS_M, render
 
+    if math.isfinite(mic_radius) and mic_radius > MAX_MIC_RADIUS_M:
+        raise See2SoundError(
+            f"--mic-radius: microphone radius {mic_radius:g} m is beyond the limit of {MAX_MIC_RADIUS_M:g} m"
+        )
     path = render(
         scene,
         output,
@@ -82,6 +89,7 @@ def render_command(
         mic_radius_m=mic_radius,
         room=room,
         overwrite=overwrite,
+        allow_outside_paths=allow_outside_paths,
     )
     if not quiet:
         print(path)

@@ -45,6 +45,8 @@ def split_formats(values: list[str]) -> list[str]:
     out = []
     for value in values:
         out += [v.strip() for v in str(value).split(",") if v.strip()]
+    if not out:
+        raise See2SoundError(f"--format: no format given; choose from {', '.join(FORMAT_NAMES)}")
     for name in out:
         if name not in OUTPUT_FORMAT_NAMES:
             raise See2SoundError(f"unknown format {name!r}; choose from {', '.join(OUTPUT_FORMAT_NAMES)}")
@@ -162,8 +164,10 @@ def run_command(
             overwrite=overwrite,
             step=progress.step,
         )
-    finally:
-        progress.stop()
+    except BaseException:
+        progress.stop(finished=False)
+        raise
+    progress.stop()
     if not quiet:
         typer.echo(
             f"done in {time.perf_counter() - started:.1f} s; wrote into {result.output_dir}:", err=True
@@ -195,14 +199,16 @@ class _Progress:
             self.status.update(text)
         self.current, self.t0 = text, time.perf_counter()
 
-    def _finish(self) -> None:
+    def _finish(self, finished: bool = True) -> None:
         if self.current is not None:
-            self.console.print(f"[green]✓[/green] {self.current} ({time.perf_counter() - self.t0:.1f} s)")
+            mark = "[green]✓[/green]" if finished else "[red]✗[/red]"
+            self.console.print(f"{mark} {self.current} ({time.perf_counter() - self.t0:.1f} s)")
             self.current = None
 
-    def stop(self) -> None:
+    def stop(self, finished: bool = True) -> None:
+        """End the display; ``finished=False`` marks the current step as not done (failed, interrupted)."""
         if self.status is not None:
-            self._finish()
+            self._finish(finished)
             self.status.stop()
             self.status = None
 

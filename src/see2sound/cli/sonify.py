@@ -31,7 +31,10 @@ def sonify_command(
 ) -> None:
     """Give every source without audio a mono sound (recording or synthesis) and update the scene."""
     from ..pipeline.sonify import sonify
+    from ..scene import check_duration
 
+    if duration is not None:
+        check_duration(duration, "--duration")
     out = Path(output) if output is not None else Path(scene)
     sonify(
         scene,

@@ -25,6 +25,15 @@ from ..fileio import atomic_output
 from ..formats import Format, get_format
 
 AUDIO_SUFFIXES = {".wav": "WAVEX", ".flac": "FLAC"}
+# A RIFF WAV counts its bytes in 32 bits: a WAV whose data would pass this is written as RF64 (EBU
+# Tech 3306 / ITU-R BS.2088, what FFmpeg writes with -rf64 auto), which libsndfile and FFmpeg read whole.
+RF64_BYTES = 0xFFFFFFFF - (1 << 16)
+# Files that only point at other files (playlists, FFmpeg's concat lists): never read as a stem, so a
+# scene cannot make see2sound open files it does not name.
+INDIRECT_SUFFIXES = {".m3u", ".m3u8", ".pls", ".xspf", ".asx", ".ffconcat", ".sdp", ".cue", ".txt"}
+_INDIRECT_MAGIC = (b"#EXTM3U", b"#EXT-X", b"ffconcat", b"[playlist]", b"<asx", b"v=0")
+# A stem whose header states more than a day of audio is damaged (scenes last at most six hours).
+MAX_STEM_SECONDS = 24 * 3600
 
 
 def resample(y: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
@@ -51,7 +60,8 @@ def read_audio_soundfile(path: Path) -> tuple[np.ndarray, int]:
     """
     with sf.SoundFile(str(path)) as fh:
         channels, sr = fh.channels, fh.samplerate
-        out = np.empty((channels, max(int(fh.frames), 0)), np.float32)
+        # the header's frame count can lie (damaged files): allocate at most ~6 min up front and grow
+        out = np.empty((channels, min(max(int(fh.frames), 0), 1 << 24)), np.float32)
         block = np.empty((READ_BLOCK, channels), np.float32)
         n = 0
         while True:
@@ -163,11 +173,15 @@ def read_audio(
         raise MediaError(f"{path}: is a folder, expected an audio file")
     if path.stat().st_size == 0:
         raise MediaError(f"{path}: file is empty")
+    check_direct(path)
     try:
-        y, sr = read_audio_soundfile(path)
-    except (sf.LibsndfileError, RuntimeError) as exc:
-        del exc  # libsndfile does not know the format: let FFmpeg try, and report FFmpeg's reason
-        y, sr = read_audio_pyav(path)
+        try:
+            y, sr = read_audio_soundfile(path)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            del exc  # libsndfile does not know the format: let FFmpeg try, and report FFmpeg's reason
+            y, sr = read_audio_pyav(path)
+    except MemoryError:
+        raise MediaError(f"{path}: too long to read into memory (damaged header?)") from None
     if y.shape[1] == 0:
         raise MediaError(f"{path}: contains no audio samples")
     if not np.all(np.isfinite(y)):
@@ -178,6 +192,24 @@ def read_audio(
         y = resample(y, sr, sample_rate)
         sr = sample_rate
     return y, sr
+
+
+def check_direct(path: Path) -> None:
+    """Refuse playlists and other files that name other files (HLS ``.m3u8``, FFmpeg concat lists)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError as exc:
+        raise MediaError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if path.suffix.lower() in INDIRECT_SUFFIXES or head.lower().startswith(
+        tuple(m.lower() for m in _INDIRECT_MAGIC)
+    ):
+        raise MediaError(f"{path}: a playlist or list of other files, not audio; give the audio file itself")
+
+
+def _damaged(path: Path, exc: BaseException) -> MediaError:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return MediaError(f"{path}: damaged or unreadable audio ({text})")
 
 
 class MonoReader:
@@ -198,6 +230,10 @@ class MonoReader:
             int(info.samplerate),
             int(info.frames),
         )
+        if self.sample_rate <= 0 or self.frames > MAX_STEM_SECONDS * self.sample_rate:
+            raise MediaError(
+                f"{self.path}: damaged header (states {self.frames} frames at {self.sample_rate} Hz)"
+            )
 
     def __len__(self) -> int:
         return self.frames
@@ -211,9 +247,17 @@ class MonoReader:
             raise TypeError("a MonoReader is read by contiguous slices, e.g. reader[1000:2000]")
         start, stop, _ = key.indices(self.frames)
         count = max(0, stop - start)
-        with sf.SoundFile(str(self.path)) as fh:
-            fh.seek(start)
-            y = fh.read(count, dtype="float32", always_2d=True)
+        try:
+            with sf.SoundFile(str(self.path)) as fh:
+                fh.seek(start)
+                y = fh.read(count, dtype="float32", always_2d=True)
+        except (sf.LibsndfileError, RuntimeError, ValueError, MemoryError) as exc:
+            raise _damaged(self.path, exc) from None
+        if y.shape[0] < count:
+            raise MediaError(
+                f"{self.path}: damaged or truncated (ends after {start + y.shape[0]} of the"
+                f" {self.frames} frames its header states)"
+            )
         y = y[:, 0].copy() if y.shape[1] == 1 else y.mean(axis=1, dtype=np.float32)
         if not np.all(np.isfinite(y)):
             raise MediaError(f"{self.path}: contains NaN or infinite samples")
@@ -233,6 +277,7 @@ def open_mono(path: str | os.PathLike, sample_rate: int) -> tuple[np.ndarray | M
     """
     path = Path(path)
     if path.is_file() and path.stat().st_size > 0:
+        check_direct(path)
         try:
             reader = MonoReader(path)
         except (sf.LibsndfileError, RuntimeError):
@@ -281,6 +326,9 @@ def write_audio(
     container = AUDIO_SUFFIXES[suffix]
     if container == "WAVEX" and layout is None and y.shape[0] <= 2:
         container = "WAV"
+    bytes_per_sample = {"PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}.get(subtype, 4)
+    if container in ("WAV", "WAVEX") and y.shape[0] * y.shape[-1] * bytes_per_sample > RF64_BYTES:
+        container = "RF64"  # WAVE_FORMAT_EXTENSIBLE like WAVEX, with 64-bit sizes
     with atomic_output(path, overwrite=overwrite) as tmp:
         # block by block: a long render is not copied whole into the interleaved layout
         with sf.SoundFile(
@@ -293,7 +341,7 @@ def write_audio(
                 fh.write(np.ascontiguousarray(block.T, dtype=np.float32))
         if container == "FLAC" and layout is not None:
             _tag_flac_mask(tmp, layout.channel_mask)
-        elif container == "WAVEX":
+        elif container in ("WAVEX", "RF64") and (layout is not None or y.shape[0] > 2):
             _patch_wav_mask(tmp, layout.channel_mask if layout is not None else 0)
     return path
 

@@ -33,7 +33,38 @@ def open_media(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> MediaIn
     path = check_input_file(path)
     if is_image_file(path) or path.suffix.lower() in IMAGE_SUFFIXES:
         return image_info(path, max_pixels)  # an image suffix Pillow cannot read: Pillow says why
-    return video_info(path)
+    info = video_info(path)
+    if info.kind == "audio":
+        check_plausible_duration(info, path.stat().st_size)
+    return info
+
+
+# No audio codec stores a second in fewer bits than this (FLAC's silence: about 1,400 bit/s).
+MIN_AUDIO_BITS_PER_S = 100
+
+
+def check_plausible_duration(info: MediaInfo, size_bytes: int) -> None:
+    """Refuse an audio file whose header states more seconds than its bytes can hold (an MP3 with a
+    bogus frame count states 56 million seconds in 17 kB)."""
+    durations = [info.duration, *(s.duration for s in info.audio_streams)]
+    longest = max((d for d in durations if d is not None), default=None)
+    if longest is not None and longest * MIN_AUDIO_BITS_PER_S > max(
+        8 * size_bytes, 60 * MIN_AUDIO_BITS_PER_S
+    ):
+        raise MediaError(
+            f"{info.path}: damaged header (states {longest:.0f} s of audio in {size_bytes} bytes)"
+        )
+
+
+def check_pictures(info: MediaInfo, max_pixels: int = MAX_PIXELS) -> None:
+    """Decode every picture of an image or animation (``open_media`` reads only headers), so that a
+    truncated or damaged file raises :class:`MediaError` instead of passing for a good one. Videos
+    were checked by decoding their first frame; audio has no pictures to check."""
+    if info.kind == "image":
+        read_image(info.path, max_pixels)
+    elif info.kind == "animation":
+        for _ in iter_animation(info.path, max_pixels):
+            pass
 
 
 def resize_image(image: np.ndarray, max_size: int | None) -> np.ndarray:

@@ -21,14 +21,20 @@ from ..spatial.render import RenderOptions, render_scene
 
 log = get_logger(__name__)
 
+# --method paper places omni microphones this far from the listener at most: a room-sized array.
+MAX_MIC_RADIUS_M = 100.0
 
-def load_stems(scene: Scene, sample_rate: int) -> dict[str, np.ndarray | MonoReader]:
+
+def load_stems(
+    scene: Scene, sample_rate: int, allow_outside_paths: bool = False
+) -> dict[str, np.ndarray | MonoReader]:
     """Every source's stem as mono float32 at ``sample_rate``: an array, or a :class:`MonoReader` that
     reads the file block by block as the renderer needs it (:func:`see2sound.media.audio.open_mono`).
 
     Multichannel stems are down-mixed (with a warning); sources whose ``audio`` is ``null`` are skipped
     with a warning. Raises :class:`SceneError` when no source has audio and :class:`MediaError` naming
-    the source and file when a stem is missing or unreadable.
+    the source and file when a stem is missing or unreadable. A stem outside the scene's folder is
+    refused (:class:`SceneError`) unless ``allow_outside_paths``.
     """
     if all(src.audio is None for src in scene.sources):
         raise SceneError(
@@ -37,7 +43,7 @@ def load_stems(scene: Scene, sample_rate: int) -> dict[str, np.ndarray | MonoRea
     stems: dict[str, np.ndarray | MonoReader] = {}
     for i, src in enumerate(scene.sources):
         where = f"sources[{i}] (id {src.id!r}): audio"
-        path = scene.audio_path(src)
+        path = scene.audio_path(src, allow_outside=allow_outside_paths)
         if path is None:
             log.warning(f"{where}: not generated yet (null); this source is left out")
             continue
@@ -48,6 +54,64 @@ def load_stems(scene: Scene, sample_rate: int) -> dict[str, np.ndarray | MonoRea
         if channels > 1:
             log.warning(f"{where}: {path.name} has {channels} channels; down-mixed to mono")
     return stems
+
+
+# A source this far below the loudest one (or below full scale with --loudness off) is under the 24-bit
+# noise floor of the stem it is mixed with: it renders as silence.
+INAUDIBLE_DB = -120.0
+SPEED_OF_SOUND = 343.0
+
+
+def warn_inaudible(scene: Scene, stems: dict, options: RenderOptions) -> list[str]:
+    """Warn (and return the ids of) sources that will not be heard: a silent stem, an ``active`` span
+    after the end, a propagation delay longer than the scene, or a gain and distance that put the
+    source below the output's resolution."""
+    levels = {}
+    for src in scene.sources:
+        if src.id not in stems:
+            continue
+        distance = min(k.distance for k in src.keyframes())
+        levels[src.id] = src.gain_db - 20 * np.log10(max(distance, options.min_distance_m))
+    loudest = max(levels.values(), default=0.0)
+    silent = []
+    for src in scene.sources:
+        if src.id not in stems:
+            continue
+        why = None
+        if src.active is not None and src.active[0] >= scene.duration:
+            why = (
+                f"its active span starts at {src.active[0]:g} s, after the scene ends ({scene.duration:g} s)"
+            )
+        elif options.propagation_delay and options.method != "paper":
+            nearest = min(k.distance for k in src.keyframes())
+            if nearest / SPEED_OF_SOUND >= scene.duration:
+                why = (
+                    f"at {nearest:g} m its sound arrives after {nearest / SPEED_OF_SOUND:.1f} s,"
+                    f" after the scene ends ({scene.duration:g} s)"
+                )
+        if why is None:
+            reference = loudest if options.loudness_lufs is not None else 0.0
+            if levels[src.id] - reference < INAUDIBLE_DB:
+                why = (
+                    f"its gain and distance put it {reference - levels[src.id]:.0f} dB below"
+                    f" {'the loudest source' if options.loudness_lufs is not None else 'full scale'}"
+                )
+            elif _is_silent(
+                stems[src.id], int(round(scene.duration * (options.sample_rate or scene.sample_rate)))
+            ):
+                why = "its stem is silent"
+        if why is not None:
+            log.warning(f"source {src.id!r} will not be heard: {why}")
+            silent.append(src.id)
+    return silent
+
+
+def _is_silent(stem, n: int, block: int = 1 << 20) -> bool:
+    """Whether the first ``n`` samples of a stem (array or :class:`MonoReader`) are all zero."""
+    for a in range(0, min(n, len(stem)), block):
+        if np.any(np.asarray(stem[a : min(a + block, n, len(stem))])):
+            return False
+    return True
 
 
 def load_hrtf_for(options: RenderOptions, sample_rate: int):
@@ -75,12 +139,14 @@ def render(
     room: str | None = "auto",
     overwrite: bool = False,
     options: RenderOptions | None = None,
+    allow_outside_paths: bool = False,
 ) -> Path:
     """Render a scene file (or :class:`Scene`) to ``output`` (``.wav`` with channel mask, or ``.flac``;
     ``format="adm"``: an ADM BWF ``.wav``, :func:`see2sound.pipeline.adm.export_adm`).
 
     Keyword arguments mirror :class:`see2sound.spatial.render.RenderOptions` (``options`` replaces them
-    all when given). Returns the output path.
+    all when given). ``allow_outside_paths`` lets stems lie outside the scene's folder. Returns the
+    output path.
 
     Examples
     --------
@@ -119,7 +185,8 @@ def render(
     if round(scene.duration * sr) < 1:
         raise SceneError(f"duration: {scene.duration} s is shorter than one sample at {sr} Hz")
     hrtf_data = load_hrtf_for(options, sr)
-    stems = load_stems(scene, sr)
+    stems = load_stems(scene, sr, allow_outside_paths)
+    warn_inaudible(scene, stems, options)
     y = render_scene(scene, stems, options, hrtf=hrtf_data)
     write_audio(output, y, sr, options.format, overwrite=overwrite)
     log.info(f"rendered {len(stems)} source(s), {scene.duration:g} s, to {options.format} at {sr} Hz")

@@ -7,26 +7,27 @@ them instead of recomputing them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import See2SoundError
-from ..fileio import check_output, sha256_file
+from ..fileio import LOCK_NAME, check_output, sha256_file, write_failure
 from ..formats import OBJECT_FORMATS, get_format
 from ..log import get_logger
-from ..scene import Scene, load_scene, save_scene
+from ..scene import Scene, check_duration, load_scene, save_scene
 from .analyze import DEFAULT_IMAGE_DURATION_S
 
 log = get_logger(__name__)
 
 DEFAULT_FORMATS = ("5.1", "binaural")
+MAX_SOURCES = 64
 SCENE_NAME = "scene.json"
 
 
@@ -152,10 +153,10 @@ def run(
     resolve_room(room)  # a bad --room spec fails before any work
     if original_audio not in ("replace", "keep", "mix"):
         raise See2SoundError(f"original audio mode must be replace, keep or mix, got {original_audio!r}")
-    if duration is not None and (not math.isfinite(float(duration)) or float(duration) <= 0):
-        raise See2SoundError(f"--duration: must be greater than 0 seconds, got {duration}")
-    if int(sources) != sources or sources < 1:
-        raise See2SoundError(f"--sources: need at least 1, got {sources}")
+    if duration is not None:
+        check_duration(duration, "--duration")
+    if isinstance(sources, bool) or int(sources) != sources or not 1 <= sources <= MAX_SOURCES:
+        raise See2SoundError(f"--sources: must be 1 to {MAX_SOURCES}, got {sources}")
     for folder in sound_library:
         if not Path(folder).expanduser().is_dir():
             raise See2SoundError(f"{folder}: sound library folder not found")
@@ -173,12 +174,10 @@ def run(
     scene_path = out_dir / SCENE_NAME
     audio_paths = {name: out_dir / f"{stem}.{name}.wav" for name in formats}
     video_path = out_dir / f"{stem}.mp4" if make_video else None
-    for target in [*audio_paths.values(), *([video_path] if video_path else [])]:
-        check_output(target, overwrite) if out_dir.exists() else None
 
     # what the scene depends on: the input's bytes and the analysis options
     if info.kind == "video":
-        total = float(info.duration)
+        total = check_duration(info.duration, f"{input_path}: video length")
     elif info.kind == "animation":
         loop_s = float(info.duration)
         total = (
@@ -208,96 +207,214 @@ def run(
         sample_rate=sample_rate,
     )
 
-    created = not out_dir.exists()
     started = time.perf_counter()
     preview_thread = None
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        if not os.access(out_dir, os.W_OK):
-            raise See2SoundError(f"{out_dir}: output folder is not writable")
+    with OutputFolder(out_dir) as folder:
         scene, reused = _previous_scene(scene_path, analysis_key)
-        preview_jobs: list = []
-        if scene is None:
-            announce(f"analysing {input_path.name}")
-            scene = analyze(
-                input_path,
+        same_sounds = reused and _run_info(scene).get("sound_key") == sound_key
+        # every output this run writes is checked before any work: nothing of another run is replaced
+        mine = [*audio_paths.values(), *([video_path] if video_path else [])]
+        if not reused:
+            mine += [scene_path, out_dir / "preview.png", out_dir / "CREDITS.txt"]
+        for target in mine:
+            check_output(target, overwrite)
+        if not (overwrite or same_sounds):
+            stems = _files(out_dir / "stems")
+            if stems:
+                raise See2SoundError(f"{stems[0]}: already exists", hint="use --overwrite to replace it")
+        try:
+            preview_jobs: list = []
+            if scene is None:
+                announce(f"analysing {input_path.name}")
+                scene = analyze(
+                    input_path,
+                    scene_path,
+                    overwrite=True,
+                    seed=seed,
+                    defer_preview=preview_jobs,
+                    **analysis_options,
+                )
+                scene = load_scene(scene_path)
+            # the preview is drawn on a helper thread while the sounds and renders are made
+            preview_thread = _Background(preview_jobs[0]) if preview_jobs else None
+            if _run_info(scene).get("sound_key") != sound_key:
+                for src in scene.sources:
+                    src.audio = None
+            scene.sample_rate = int(sample_rate)
+            if info.kind == "animation" and not reused:
+                _loop_trajectories(scene, float(info.duration), total)
+            scene.duration = total
+            earlier = _run_info(scene).get("outputs")
+            outputs = {**(earlier if isinstance(earlier, dict) else {})}
+            outputs.update({path.name: name for name, path in audio_paths.items()})  # read by `evaluate`
+            scene.run = {
+                "analysis_key": analysis_key,
+                "sound_key": sound_key,
+                "input": input_path.name,
+                "outputs": outputs,
+            }
+            save_scene(scene, scene_path)
+
+            announce(f"making sounds for {len(scene.sources)} source(s)")
+            sonify(
                 scene_path,
-                overwrite=True,
+                sound=sound,
+                sound_library=[str(p) for p in sound_library],
                 seed=seed,
-                defer_preview=preview_jobs,
-                **analysis_options,
+                overwrite=True,
+                allow_share_alike=allow_share_alike,
             )
-            scene = load_scene(scene_path)
-        # the preview is drawn on a helper thread while the sounds and renders are made
-        preview_thread = _Background(preview_jobs[0]) if preview_jobs else None
-        if _run_info(scene).get("sound_key") != sound_key:
-            for src in scene.sources:
-                src.audio = None
-        scene.sample_rate = int(sample_rate)
-        if info.kind == "animation" and not reused:
-            _loop_trajectories(scene, float(info.duration), total)
-        scene.duration = total
-        earlier = _run_info(scene).get("outputs")
-        outputs = {**(earlier if isinstance(earlier, dict) else {})}
-        outputs.update({path.name: name for name, path in audio_paths.items()})  # read by `evaluate`
-        scene.run = {
-            "analysis_key": analysis_key,
-            "sound_key": sound_key,
-            "input": input_path.name,
-            "outputs": outputs,
-        }
-        save_scene(scene, scene_path)
 
-        announce(f"making sounds for {len(scene.sources)} source(s)")
-        sonify(
-            scene_path,
-            sound=sound,
-            sound_library=[str(p) for p in sound_library],
-            seed=seed,
-            overwrite=True,
-            allow_share_alike=allow_share_alike,
-        )
-
-        result = RunResult(out_dir, scene_path, reused_scene=reused)
-        for name in formats:
-            announce(f"rendering {name}")
-            result.audio[name] = render(
-                scene_path,
-                audio_paths[name],
-                format=name,
-                method=method,
-                hrtf=hrtf,
-                room=room,
-                sample_rate=sample_rate,
-                loudness_lufs=loudness_lufs,
-                overwrite=overwrite,
-            )
-        if video_path is not None:
-            name = _video_format(formats, scene)
-            announce(f"writing {video_path.name} with {name} audio")
-            result.video = mux(
-                input_path,
-                result.audio[name],
-                video_path,
-                mode=original_audio,
-                overwrite=overwrite,
-                fmt=name,
-                spherical=scene.media is not None and scene.media.projection == "equirect",
-                original_db=original_audio_db,
-            )
-        result.credits = _write_credits(out_dir, scene_path, hrtf, formats, sample_rate)
-        if preview_thread is not None:
-            preview_thread.join()
-        preview = out_dir / "preview.png"
-        result.preview = preview if preview.exists() else None
-    except BaseException:
-        if preview_thread is not None:
-            preview_thread.join(reraise=False)
-        if created:
-            shutil.rmtree(out_dir, ignore_errors=True)
-        raise
+            result = RunResult(out_dir, scene_path, reused_scene=reused)
+            for name in formats:
+                announce(f"rendering {name}")
+                result.audio[name] = render(
+                    scene_path,
+                    audio_paths[name],
+                    format=name,
+                    method=method,
+                    hrtf=hrtf,
+                    room=room,
+                    sample_rate=sample_rate,
+                    loudness_lufs=loudness_lufs,
+                    overwrite=overwrite,
+                )
+            if video_path is not None:
+                name = _video_format(formats, scene)
+                announce(f"writing {video_path.name} with {name} audio")
+                result.video = mux(
+                    input_path,
+                    result.audio[name],
+                    video_path,
+                    mode=original_audio,
+                    overwrite=overwrite,
+                    fmt=name,
+                    spherical=scene.media is not None and scene.media.projection == "equirect",
+                    original_db=original_audio_db,
+                )
+            result.credits = _write_credits(out_dir, scene_path, hrtf, formats, sample_rate)
+            if preview_thread is not None:
+                preview_thread.join()
+            preview = out_dir / "preview.png"
+            result.preview = preview if preview.exists() else None
+        except BaseException:
+            if preview_thread is not None:
+                preview_thread.join(reraise=False)
+            folder.report_kept()
+            raise
     log.debug("run finished in %.1f s", time.perf_counter() - started)
     return result
+
+
+class OutputFolder:
+    """One run owns its output folder while it writes: a lock file holding the owner's PID.
+
+    Entering creates the folder (one clear line when it cannot) and takes the lock; a second run into
+    the same folder is refused while the owner lives, and the lock of a dead owner is taken over.
+    Leaving removes the lock, the sub-folders left empty and the folder itself when this run created it
+    and nothing finished is in it. Files are only ever renamed into place when complete
+    (:func:`~see2sound.fileio.atomic_output`), so whatever is left is finished work.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.lock = self.path / LOCK_NAME
+        self.created: list[Path] = []
+        self.existing: set[Path] = set()
+
+    def __enter__(self) -> OutputFolder:
+        missing = [p for p in (self.path, *self.path.parents) if not p.exists()]
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = write_failure(exc, self.path.parent) or (exc.strerror or str(exc)).lower()
+            raise See2SoundError(f"{self.path}: cannot create output folder ({reason})") from None
+        if not self.path.is_dir():
+            raise See2SoundError(f"{self.path}: exists and is not a folder")
+        self.created = missing
+        try:
+            self._take_lock()
+        except BaseException:
+            self._remove_empty()
+            raise
+        self.existing = set(_files(self.path))
+        return self
+
+    def _take_lock(self) -> None:
+        mine = f"{os.getpid()}\n".encode()
+        for _ in range(3):
+            try:
+                fd = os.open(self.lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                owner = _lock_owner(self.lock)
+                if owner is not None and _alive(owner):
+                    raise See2SoundError(
+                        f"{self.path}: another see2sound run (PID {owner}) is writing into this folder",
+                        hint=f"wait for it to finish, or remove {self.lock} if it is not running",
+                    ) from None
+                log.info("taking over the lock of a run that is no longer running (PID %s)", owner)
+                with contextlib.suppress(FileNotFoundError):
+                    self.lock.unlink()
+                continue
+            except OSError as exc:
+                reason = write_failure(exc, self.path) or (exc.strerror or str(exc)).lower()
+                raise See2SoundError(f"{self.path}: output folder is not writable ({reason})") from None
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(mine)
+            return
+        raise See2SoundError(f"{self.path}: cannot take the folder's lock ({self.lock.name})")
+
+    def report_kept(self) -> None:
+        """Log what finished work is kept after a failure or an interrupt."""
+        kept = [p for p in _files(self.path) if p not in self.existing]
+        if kept:
+            names = ", ".join(p.relative_to(self.path).as_posix() for p in kept)
+            log.warning(f"kept the finished outputs in {self.path}: {names}")
+
+    def _remove_empty(self) -> None:
+        # the stems folder and the folders this run made, if left empty (rmdir removes only empty ones)
+        for folder in (self.path / "stems", *self.created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+    def __exit__(self, *exc) -> None:
+        if _lock_owner(self.lock) == os.getpid():
+            with contextlib.suppress(OSError):
+                self.lock.unlink()
+        self._remove_empty()
+
+
+def _files(folder: Path) -> list[Path]:
+    """The files under ``folder`` (sorted; the lock and unfinished ``.part`` files not counted)."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.name != LOCK_NAME and ".part" not in p.name
+    )
+
+
+def _lock_owner(lock: Path) -> int | None:
+    try:
+        return int(lock.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (on this machine)."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would terminate it there: assume it runs
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    except OSError:
+        return False
+    return True
 
 
 class _Background:

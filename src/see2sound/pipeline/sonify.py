@@ -173,7 +173,7 @@ def sonify(
     for src in todo:  # refuse before any work, so a refusal writes nothing
         target = targets[src.id]
         own = scene.audio_path(src)
-        if target.exists() and not (overwrite or regenerate or (own is not None and own == target)):
+        if target.exists() and not (overwrite or (own is not None and own == target)):
             raise See2SoundError(f"{target}: already exists", hint="use --overwrite to replace it")
     if len(set(targets.values())) != len(targets):
         raise See2SoundError(

@@ -72,10 +72,27 @@ def generate_cached(backend, request: SoundRequest, regenerate: bool = False) ->
         hit = load_stem(key)
         n = int(round(request.duration * request.sample_rate))
         if hit is not None and hit.audio.shape == (n,):
+            _used(key)
             return hit, True
     result = backend.generate(request)
     try:
         store_stem(key, result)
     except OSError as exc:  # a full or read-only cache must not stop the run
         log.warning(f"stem cache not written ({exc})")
+    _used(key)
     return result, False
+
+
+def _used(key: str) -> None:
+    """Mark an entry as just used and keep the cache within its size and age (cache.prune_stems)."""
+    from ..cache import prune_stems
+
+    for path in _paths(key):
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+    try:
+        prune_stems()
+    except OSError as exc:
+        log.warning(f"stem cache not pruned ({exc})")

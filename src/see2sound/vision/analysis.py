@@ -156,16 +156,23 @@ def _resize(image: np.ndarray, working_size: int) -> tuple[np.ndarray, float]:
     return small, w / size[0]
 
 
+MIN_ANALYSIS_SIDE = 8  # the classical region and depth backends need a few pixels per side
+
+
 def _check_image(image: np.ndarray) -> np.ndarray:
+    """The picture as RGB ``uint8``; a valid picture smaller than 8 pixels a side (an icon, a 1×1 pixel)
+    is enlarged by pixel repetition so that every backend can analyse it."""
     image = np.asarray(image)
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=2)
-    if image.ndim != 3 or image.shape[2] not in (3, 4) or image.shape[0] < 8 or image.shape[1] < 8:
-        raise See2SoundError(
-            f"image: expected an RGB picture of at least 8x8 pixels, got shape {image.shape}"
-        )
+    if image.ndim != 3 or image.shape[2] not in (3, 4) or min(image.shape[:2]) < 1:
+        raise See2SoundError(f"image: expected a colour or grey picture, got an array of shape {image.shape}")
     if image.dtype != np.uint8:
         image = np.clip(image, 0, 255).astype(np.uint8)
+    small = min(image.shape[:2])
+    if small < MIN_ANALYSIS_SIDE:
+        factor = -(-MIN_ANALYSIS_SIDE // small)  # ceil: the short side reaches 8 pixels
+        image = np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
     return np.ascontiguousarray(image[..., :3])
 
 
