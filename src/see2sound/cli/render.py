@@ -40,7 +40,11 @@ def render_command(
         None, "--hrtf", help="HRTF for binaural: a SimpleFreeFieldHRIR .sofa file, 'analytic' or 'auto'."
     ),
     sample_rate: int = typer.Option(None, "--sample-rate", help="Output rate in Hz (default: the scene's)."),
-    loudness: str = typer.Option("-23", "--loudness", help="Integrated loudness target in LUFS, or 'off'."),
+    loudness: str = typer.Option(
+        "natural",
+        "--loudness",
+        help="natural (default: the scene's calibrated level), off, or a target in LUFS (e.g. -23).",
+    ),
     lfe_db: str = typer.Option(
         "-10", "--lfe-db", help="LFE level in dB relative to the source mix, or 'off'."
     ),
@@ -64,6 +68,7 @@ def render_command(
 ) -> None:
     """Render a scene's sources to spatial audio (needs no model)."""
     from ..pipeline.render import render
+    from .run import parse_loudness
 
     path = render(
         scene,
@@ -72,7 +77,7 @@ def render_command(
         method=method,
         sample_rate=sample_rate,
         hrtf=hrtf,
-        loudness_lufs=_level_or_off(loudness, "--loudness", "LUFS"),
+        loudness_lufs=parse_loudness(loudness),
         true_peak_dbtp=_level_or_off(true_peak, "--true-peak", "dBTP"),
         lfe_db=_level_or_off(lfe_db, "--lfe-db", "dB"),
         propagation_delay=propagation_delay,
