@@ -412,7 +412,7 @@ def render_free_field(
 
     if fmt.is_ambisonic:
         sh = sh_sn3d(fmt.ambisonic_order, np.concatenate(dirs_ctrl)).reshape(len(dirs_ctrl), m, -1)
-        sh = sh.transpose(1, 2, 0) * dist_gain[:, None, :]  # (m, C, K)
+        sh = np.ascontiguousarray(sh.transpose(1, 2, 0)) * dist_gain[:, None, :]  # (m, C, K)
         sh[:, :, extended] = 0.0
         mix_interpolated(stacked, sh, hop, out=out)
         for i in still:
