@@ -142,3 +142,14 @@ def test_cli_bad_loudness_is_one_line(cli, tmp_path, bad):
     code, out, err = cli("render", scene, "-o", tmp_path / "x.wav", "--loudness", bad)
     assert code != 0 and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and ("loudness" in err.lower())
+
+
+def test_a_beds_level_is_at_the_listener_a_spots_at_one_metre():
+    stems = {"a": _stem()}
+    for distance in (1.0, 5.0, 20.0):
+        bed = {"id": "a", "position": {"azimuth": 30.0, "distance": distance}, "level": 56.0, "role": "bed"}
+        y = render_scene(_scene([bed]), stems, RenderOptions(format="stereo"))
+        assert _rms_db(y[0]) == pytest.approx(-40.0, abs=0.01)
+        spot = dict(bed, role="spot")
+        y = render_scene(_scene([spot]), stems, RenderOptions(format="stereo"))
+        assert _rms_db(y[0]) == pytest.approx(-40.0 - 20 * np.log10(distance), abs=0.01)

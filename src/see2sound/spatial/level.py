@@ -4,7 +4,8 @@ Every stem is normalised to -20 dBFS RMS (:data:`see2sound.sound.synth.TARGET_RM
 calibration used throughout, such a stem plays at :data:`CALIBRATION_DB_SPL` (76 dB SPL) at
 :data:`REFERENCE_DISTANCE_M` (1 m), i.e. a full-scale RMS (0 dBFS) is 96 dB SPL. A source whose ``level`` is
 ``L`` dB SPL therefore gets an extra gain of ``L - 76`` dB (on top of its ``gain_db``), and the renderer's 1/r
-distance gain is relative to 1 m. A bed's level is the level at the listener (beds are rendered at 1 m).
+distance gain is relative to 1 m. A bed's (``role`` "bed") level is the level at the listener: the renderer
+cancels the 1/r gain of its (first) distance.
 
 With this calibration and no loudness normalisation (the default), a still life stays quiet and a street loud:
 the file carries the scene's natural level. ``--loudness TARGET`` normalises instead.

@@ -665,6 +665,9 @@ def _render_span(
     for src, stem in zip(sources, stems, strict=True):
         s = fit_length(np.asarray(stem[start : min(stop, len(stem))]), length)
         gain_db = src.gain_db + level_gain_db(src.level)  # the calibrated level, then the user's gain
+        if src.level is not None and src.role == "bed":  # a bed's level is at the listener: undo its 1/r
+            r0 = src.keyframes()[0].distance
+            gain_db -= 20.0 * math.log10(float(distance_gain(r0, options.min_distance_m)))
         if gain_db:
             s = s * np.asarray(10.0 ** (gain_db / 20.0), dtype=s.dtype)
         if src.active is not None:  # heard only while it is in the picture, with fades
