@@ -153,3 +153,17 @@ def test_a_beds_level_is_at_the_listener_a_spots_at_one_metre():
         spot = dict(bed, role="spot")
         y = render_scene(_scene([spot]), stems, RenderOptions(format="stereo"))
         assert _rms_db(y[0]) == pytest.approx(-40.0 - 20 * np.log10(distance), abs=0.01)
+
+
+def test_loudness_setting_parses_from_the_command_line_and_config_files():
+    from see2sound.cli.run import DEFAULTS, parse_loudness
+    from see2sound.errors import See2SoundError
+
+    assert DEFAULTS["loudness"] == "natural"
+    for natural in (None, "natural", "off", " Off ", "none"):
+        assert parse_loudness(natural) is None
+    assert parse_loudness("-23") == -23.0
+    assert parse_loudness(-16) == -16.0  # a TOML number
+    for bad in ("loud", "nan", "-inf", True, [], "natural-ish"):
+        with pytest.raises(See2SoundError, match="--loudness"):
+            parse_loudness(bad)
