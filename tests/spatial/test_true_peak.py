@@ -9,7 +9,7 @@ from scipy.signal import upfirdn
 
 from see2sound.media.audio import write_audio
 from see2sound.scene import Scene
-from see2sound.spatial.limiter import ANNEX2_PHASES, _swr_rows, true_peak
+from see2sound.spatial.limiter import ANNEX2_PHASES, _swr_rows, detector_phases, true_peak
 from see2sound.spatial.render import RenderOptions, render_scene
 
 from .ffmpeg_meter import ffmpeg_ebur128
@@ -40,6 +40,12 @@ def _signal(kind: str) -> np.ndarray:
     return x
 
 
+def test_detector_phases_include_ffmpegs():
+    assert detector_phases(48000) == 8 and detector_phases(96000) == 8 and detector_phases(None) == 8
+    assert detector_phases(32000) == 24 and detector_phases(16000) == 24  # 192 kHz / 32 kHz = 6: k/6 ⊂ k/24
+    assert detector_phases(44100) == 32
+
+
 def test_annex2_coefficients_are_the_printed_symmetric_filter():
     h = ANNEX2_PHASES.T.reshape(-1)
     assert h.shape == (48,)
@@ -64,21 +70,24 @@ def test_swr_rows_are_what_ffmpeg_interpolates():
 
 
 @pytest.mark.parametrize("kind", ["bursts", "clicks", "square"])
-@pytest.mark.parametrize("gain_db", [0.0, 60.0])
-@pytest.mark.parametrize("fmt", ["stereo", "5.1"])
-def test_ceiling_holds_by_ffmpeg_and_annex2(kind, gain_db, fmt, tmp_path):
+@pytest.mark.parametrize(
+    ("gain_db", "fmt", "sr"),
+    [(0.0, "stereo", SR), (60.0, "stereo", SR), (60.0, "5.1", SR), (60.0, "stereo", 44100)],
+)
+def test_ceiling_holds_by_ffmpeg_and_annex2(kind, gain_db, fmt, sr, tmp_path):
     scene = Scene.from_dict(
         {
             "duration": DURATION,
-            "sample_rate": SR,
+            "sample_rate": sr,
             "sources": [{"id": "a", "position": {"azimuth": 30.0, "distance": 1.0}, "gain_db": gain_db}],
         }
     )
-    y = render_scene(scene, {"a": _signal(kind)}, RenderOptions(format=fmt))  # loudness natural (off)
+    signal = np.resize(_signal(kind), int(DURATION * sr))
+    y = render_scene(scene, {"a": signal}, RenderOptions(format=fmt))  # loudness natural (off)
     ceiling = 10 ** (-1.0 / 20)
-    assert true_peak(y) <= ceiling
+    assert true_peak(y, sr) <= ceiling
     assert annex2_true_peak(y) <= ceiling * 1.00001
-    path = write_audio(tmp_path / "x.wav", y, SR, fmt, subtype="FLOAT")
+    path = write_audio(tmp_path / "x.wav", y, sr, fmt, subtype="FLOAT")
     assert ffmpeg_ebur128(path)["true_peak"] <= ceiling * 1.00001
     if kind != "square" or gain_db:  # everything but the quiet square wave needed the limiter
         assert max(annex2_true_peak(y), ffmpeg_ebur128(path)["true_peak"]) > ceiling * 0.98

@@ -5,14 +5,16 @@ oversampling, and each interpolator reads a little differently near the Nyquist 
 Annex 2 filter (48 taps, 4 phases) over-reads there; FFmpeg's ``ebur128`` upsamples to 192 kHz with
 libswresample's default filter (a 32-tap Kaiser-windowed sinc, beta 9, cut off at the Nyquist frequency); a
 short interpolator cut off below Nyquist under-reads full-band transients by ~0.3 dB. So the detector here
-takes, per sample, the larger of two readings: libswresample's filter at ``oversample`` phases (8: a superset
-of the 4 that FFmpeg evaluates at 48 kHz) and the Annex 2 filter itself. A signal limited to a ceiling by this
-detector reads at or below it on both meters (tested against FFmpeg's ``ebur128`` and the Annex 2 filter on
-full-band noise bursts, clicks and square waves).
+takes, per sample, the larger of two readings: libswresample's filter at enough phases to include every one
+FFmpeg evaluates (:func:`detector_phases`: 8 at 48 and 96 kHz, a superset of FFmpeg's 4 and 2; 32 at 44.1 kHz,
+where FFmpeg's 192 kHz grid does not line up with the samples) and the Annex 2 filter itself. A signal limited
+to a ceiling by this detector reads at or below it on both meters (tested against FFmpeg's ``ebur128`` and the
+Annex 2 filter on full-band noise bursts, clicks and square waves, at 48 and 44.1 kHz).
 """
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -72,6 +74,17 @@ def _phase_rows(h: np.ndarray, up: int) -> tuple[list[np.ndarray], list[np.ndarr
         rows.append(h[up * k + p])
         offsets.append(k + int(np.floor(tau)))
     return rows, offsets
+
+
+def detector_phases(sr: int | None) -> int:
+    """Phases of libswresample's filter in the detector at rate ``sr``: FFmpeg's ``ebur128`` evaluates
+    the signal at ``k · sr / 192000``; for rates dividing 192 kHz those instants are among ours (at least
+    8), for others 32 phases come within 0.002 dB of FFmpeg's reading (tested at 44.1, 32, 22.05 kHz)."""
+    if sr is None:  # assume 48 kHz
+        return 8
+    if 192000 % int(sr) == 0:
+        return math.lcm(8, 192000 // int(sr))
+    return 32
 
 
 @lru_cache(maxsize=8)
@@ -154,10 +167,12 @@ def _chunk_peaks(y: np.ndarray, oversample: int, threshold: float) -> np.ndarray
     return peaks
 
 
-def true_peak(y: np.ndarray, sr: int | None = None, oversample: int = 8) -> float:
-    """True peak (linear, all channels): the larger of the ``oversample``-times accurate interpolation and
-    the BS.1770-4 Annex 2 filter's reading (``sr`` is accepted for symmetry and unused).
+def true_peak(y: np.ndarray, sr: int | None = None, oversample: int | None = None) -> float:
+    """True peak (linear, all channels): the larger of libswresample's interpolation at ``oversample``
+    phases (default :func:`detector_phases` of ``sr``; 8 when ``sr`` is not given) and the BS.1770-4
+    Annex 2 filter's reading.
     """
+    oversample = oversample or detector_phases(sr)
     y = np.atleast_2d(np.asarray(y))
     if y.shape[-1] == 0:
         return 0.0
@@ -171,7 +186,7 @@ def limit_true_peak(
     sr: int,
     ceiling_dbtp: float = -1.0,
     attack_ms: float = 5.0,
-    oversample: int = 8,
+    oversample: int | None = None,
     in_place: bool = False,
 ) -> np.ndarray:
     """Keep the true peak of ``y`` ``(channels, samples)`` at or below ``ceiling_dbtp`` with a smooth gain.
@@ -192,6 +207,7 @@ def limit_true_peak(
     n = y.shape[-1]
     if n == 0:
         return y
+    oversample = oversample or detector_phases(sr)
     ceiling = 10.0 ** (ceiling_dbtp / 20.0)
     needed = _oversampled_abs_peaks(y, oversample, threshold=ceiling)  # turned into the needed gain:
     np.maximum(needed, 1e-30, out=needed)
