@@ -48,7 +48,9 @@ def render_command(
     lfe_db: str = typer.Option(
         "-10", "--lfe-db", help="LFE level in dB relative to the source mix, or 'off'."
     ),
-    true_peak: str = typer.Option("-1", "--true-peak", help="True-peak ceiling in dBTP, or 'off'."),
+    true_peak: str = typer.Option(
+        "-1", "--true-peak", help="True-peak ceiling in dBTP, or 'off' (0 dBTP: never clipped)."
+    ),
     propagation_delay: bool = typer.Option(
         False, "--propagation-delay", help="Delay each source by distance / 343 m/s (Doppler when moving)."
     ),
