@@ -6,7 +6,11 @@ and prints how many times faster than real time it runs (median and fastest run:
 fastest run is the one least disturbed by others; the process's CPU time is the least disturbed
 figure). Goal (issue 2): at least 50× real time.
 
-    python benchmarks/render_speed.py [--seconds 60] [--repeats 3]
+A second table prices source extent against the same 16 point sources as the named reference: plus one
+still 360 x 90 bed (one FIR per output channel), and plus one moving 90 x 30 source (its virtual sources
+move with it), with the ratio of CPU times.
+
+    python benchmarks/render_speed.py [--seconds 60] [--repeats 3] [--no-extent]
 """
 
 from __future__ import annotations
@@ -61,11 +65,40 @@ def hrtfs():
     return out
 
 
+def _cpu(scene, signals, options, hrtf, repeats) -> float:
+    cpu = []
+    for _ in range(repeats):
+        c0 = time.process_time()
+        y = render_scene(scene, signals, options, hrtf=hrtf)
+        cpu.append(time.process_time() - c0)
+    assert np.all(np.isfinite(y))
+    return float(np.median(cpu))
+
+
+def with_extended(scene: Scene, signals: dict, seconds: float) -> dict[str, tuple[Scene, dict]]:
+    """The scene plus a still all-round bed, and plus a moving source 90° wide and 30° high."""
+    rng = np.random.default_rng(1)
+    n = int(seconds * SR)
+    bed = {"id": "bed", "position": {"azimuth": 0.0}, "extent": {"width": 360.0, "height": 90.0}}
+    keys = [{"t": float(t), "azimuth": float(20 * t % 360 - 180)} for t in range(int(np.ceil(seconds)) + 1)]
+    wide = {"id": "wide", "trajectory": keys, "extent": {"width": 90.0, "height": 30.0}}
+    out = {}
+    for name, extra in (("+ still 360x90 bed", bed), ("+ moving 90x30 source", wide)):
+        data = scene.to_dict()
+        data["sources"] = data["sources"] + [extra]
+        out[name] = (
+            Scene.from_dict(data),
+            {**signals, extra["id"]: (rng.standard_normal(n) * 0.05).astype(np.float32)},
+        )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sources", type=int, default=16)
+    parser.add_argument("--no-extent", action="store_true", help="Skip the extent table.")
     args = parser.parse_args()
     scene, signals = moving_scene(args.sources, args.seconds)
     cases = [("7.1.4", None), ("hoa3", None)] + [("binaural", (label, h)) for label, h in hrtfs().items()]
@@ -89,6 +122,22 @@ def main() -> None:
         print(
             f"| {label} | {t:.2f} | {args.seconds / t:.0f}× | {best:.2f} | {args.seconds / best:.0f}× "
             f"| {c:.2f} | {args.seconds / c:.0f}× |",
+            flush=True,
+        )
+    if args.no_extent:
+        return
+    print(f"\n# extent: CPU time, median of {args.repeats}, against the {args.sources} point sources alone")
+    print("| format | points [s] | + still 360x90 bed [s] | ratio | + moving 90x30 source [s] | ratio |")
+    print("|---|---|---|---|---|---|")
+    extended = with_extended(scene, signals, args.seconds)
+    for fmt, hrtf in cases:
+        label = hrtf[0] if hrtf else fmt
+        h = hrtf[1] if hrtf else None
+        options = RenderOptions(format=fmt)
+        base = _cpu(scene, signals, options, h, args.repeats)
+        bed, wide = (_cpu(sc, sig, options, h, args.repeats) for sc, sig in extended.values())
+        print(
+            f"| {label} | {base:.2f} | {bed:.2f} | {bed / base:.2f}× | {wide:.2f} | {wide / base:.2f}× |",
             flush=True,
         )
 

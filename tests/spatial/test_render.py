@@ -37,13 +37,13 @@ def test_length_padding_cutting_and_gain():
     )
     y = render_scene(
         scene,
-        {"short": np.ones(1000, np.float32), "long": np.ones(SR, np.float32)},
+        {"short": np.full(1000, 0.5, np.float32), "long": np.full(SR, 0.5, np.float32)},
         RenderOptions(format="stereo", **RAW),
     )
     assert y.shape == (2, SR // 2)
-    np.testing.assert_allclose(y[0, :1000], 10 ** (-6 / 20), rtol=1e-6)  # L: the short stem, -6 dB
+    np.testing.assert_allclose(y[0, :1000], 0.5 * 10 ** (-6 / 20), rtol=1e-6)  # L: the short stem, -6 dB
     np.testing.assert_allclose(y[0, 1000:], 0.0)  # padded with silence
-    np.testing.assert_allclose(y[1], 1.0)  # R: the long stem, cut to the scene
+    np.testing.assert_allclose(y[1], 0.5)  # R: the long stem, cut to the scene
 
 
 def test_inverse_distance_and_minimum_distance():
@@ -246,7 +246,9 @@ def test_any_sample_rate_with_every_option(sr):
     keys = [{"t": 0.0, "azimuth": 10.0, "distance": 5.0}, {"t": 1.0, "azimuth": 170.0, "elevation": 20.0}]
     scene = _scene([{"id": "a", "trajectory": keys}], duration=1.0)
     signal = {"a": np.random.default_rng(0).standard_normal(sr).astype(np.float32) * 0.1}
-    opts = RenderOptions(format="7.1.4", sample_rate=sr, propagation_delay=True, air_absorption=True)
+    opts = RenderOptions(
+        format="7.1.4", sample_rate=sr, propagation_delay=True, air_absorption=True, loudness_lufs=-23.0
+    )
     y = render_scene(scene, signal, opts)
     assert y.shape == (12, sr) and np.all(np.isfinite(y))
     assert loudness_of(y, sr, "7.1.4") == pytest.approx(-23.0, abs=0.1)

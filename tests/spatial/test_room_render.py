@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from see2sound.errors import See2SoundError
+from see2sound.formats import get_format
+from see2sound.spatial import reverb
 from see2sound.spatial.hrtf import spherical_head_hrtf
 from see2sound.spatial.render import RenderOptions, render_sources
 from see2sound.spatial.reverb import (
@@ -441,3 +443,32 @@ def test_many_filter_switches_over_many_blocks_are_the_cross_faded_sum():
                 w = w - step if sign < 0 else w * step
         ref += np.stack([fftconvolve(x[0] * w, h[i, c])[:n] for c in range(3)])
     np.testing.assert_allclose(y, ref, atol=2e-3)
+
+
+@pytest.mark.parametrize("fmt", ["5.1", "7.1", "7.1.4"])
+@pytest.mark.parametrize("law", ["vbip", "vbap"])
+def test_loudspeaker_tail_has_the_energy_vector_of_an_isotropic_field(fmt, law):
+    from see2sound.spatial.hrtf import fibonacci_directions
+    from see2sound.spatial.layouts import get_layout
+    from see2sound.spatial.panning import Panner, energy_vector
+
+    layout = get_layout(fmt)
+    speakers = list(layout.speaker_channels)
+    room = Room("indoor", (8.0, 10.0, 3.5), "plaster")
+    tail = reverb._tail_filters(room, SR, get_format(fmt), None, law)  # (loudspeakers, taps)
+    e_tail = (tail.astype(float) ** 2).sum(axis=1)
+    # an isotropic field through the same panner: 20000 directions, independent of the helper's 8192
+    e_iso = (Panner(layout, law).gains(fibonacci_directions(20000)) ** 2).mean(axis=0)
+    r_tail = energy_vector(np.sqrt(e_tail)[None], layout.vectors)[0]
+    r_iso = energy_vector(np.sqrt(e_iso)[None], layout.vectors)[0]
+    assert np.linalg.norm(r_tail - r_iso) <= 0.05
+    equal = energy_vector(np.ones((1, len(speakers))), layout.vectors)[0]  # what equal shares gave
+    if fmt == "5.1":
+        assert np.linalg.norm(equal) > 0.35 and np.linalg.norm(r_tail) < 0.2
+    # the tail's total energy stays the room's reverberant energy after the onset
+    full = render_room(
+        [_impulse(int(room.rt60_s * SR))], [np.array([1.0, 0, 0])], [9.0], SR, _opts(fmt), room
+    )
+    late = full[speakers, int(0.1 * SR) :].astype(float)
+    shares = (late**2).sum(axis=1) / (late**2).sum()
+    np.testing.assert_allclose(shares, e_iso / e_iso.sum(), atol=0.03)

@@ -42,11 +42,17 @@ def render_command(
         None, "--hrtf", help="HRTF for binaural: a SimpleFreeFieldHRIR .sofa file, 'analytic' or 'auto'."
     ),
     sample_rate: int = typer.Option(None, "--sample-rate", help="Output rate in Hz (default: the scene's)."),
-    loudness: str = typer.Option("-23", "--loudness", help="Integrated loudness target in LUFS, or 'off'."),
+    loudness: str = typer.Option(
+        "natural",
+        "--loudness",
+        help="natural (default: the scene's calibrated level), off, or a target in LUFS (e.g. -23).",
+    ),
     lfe_db: str = typer.Option(
         "-10", "--lfe-db", help="LFE level in dB relative to the source mix, or 'off'."
     ),
-    true_peak: str = typer.Option("-1", "--true-peak", help="True-peak ceiling in dBTP, or 'off'."),
+    true_peak: str = typer.Option(
+        "-1", "--true-peak", help="True-peak ceiling in dBTP, or 'off' (0 dBTP: never clipped)."
+    ),
     propagation_delay: bool = typer.Option(
         False, "--propagation-delay", help="Delay each source by distance / 343 m/s (Doppler when moving)."
     ),
@@ -69,6 +75,7 @@ def render_command(
 ) -> None:
     """Render a scene's sources to spatial audio (needs no model)."""
     from ..pipeline.render import MAX_MIC_RADIUS_M, render
+    from .run import parse_loudness
 
     if math.isfinite(mic_radius) and mic_radius > MAX_MIC_RADIUS_M:
         raise See2SoundError(
@@ -81,7 +88,7 @@ def render_command(
         method=method,
         sample_rate=sample_rate,
         hrtf=hrtf,
-        loudness_lufs=_level_or_off(loudness, "--loudness", "LUFS"),
+        loudness_lufs=parse_loudness(loudness),
         true_peak_dbtp=_level_or_off(true_peak, "--true-peak", "dBTP"),
         lfe_db=_level_or_off(lfe_db, "--lfe-db", "dB"),
         propagation_delay=propagation_delay,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -31,7 +32,7 @@ DEFAULTS = {
     "room": "auto",
     "seed": 0,
     "sample_rate": 48000,
-    "loudness": "-23",
+    "loudness": "natural",
     "keep_original_audio": False,
     "mix_original_audio": False,
     "original_audio_db": 0.0,
@@ -54,12 +55,19 @@ def split_formats(values: list[str]) -> list[str]:
 
 
 def parse_loudness(value: str | float | None) -> float | None:
-    if value is None or str(value).lower() == "off":
+    """``--loudness``: ``natural`` (the default) and ``off`` keep the scene's calibrated level (``None``);
+    a number is an integrated-loudness target in LUFS."""
+    if value is None or str(value).strip().lower() in ("natural", "off", "none"):
         return None
     try:
-        return float(value)
-    except ValueError:
-        raise See2SoundError(f"--loudness: expected LUFS (e.g. -23) or off, got {value!r}") from None
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise See2SoundError(
+            f"--loudness: expected natural, off or a target in LUFS (e.g. -23), got {value!r}"
+        )
+    return number
 
 
 def run_command(
@@ -100,7 +108,11 @@ def run_command(
     ),
     seed: int = typer.Option(None, "--seed", help="Seed for every random choice (default 0)."),
     sample_rate: int = typer.Option(None, "--sample-rate", help="Output rate in Hz (default 48000)."),
-    loudness: str = typer.Option(None, "--loudness", help="Target LUFS (default -23) or off."),
+    loudness: str = typer.Option(
+        None,
+        "--loudness",
+        help="natural (default: the scene's calibrated level), off, or a target in LUFS (e.g. -23).",
+    ),
     keep_original_audio: bool = typer.Option(
         None, "--keep-original-audio", help="Keep a video's own audio as a second track."
     ),

@@ -130,7 +130,7 @@ def render(
     method: str = "panning",
     sample_rate: int | None = None,
     hrtf: str | None = None,
-    loudness_lufs: float | None = -23.0,
+    loudness_lufs: float | None = None,
     true_peak_dbtp: float | None = -1.0,
     lfe_db: float | None = -10.0,
     propagation_delay: bool = False,

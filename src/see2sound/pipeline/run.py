@@ -97,7 +97,7 @@ def run(
     room: str | None = "auto",
     seed: int = 0,
     sample_rate: int = 48000,
-    loudness_lufs: float | None = -23.0,
+    loudness_lufs: float | None = None,
     original_audio: str = "replace",
     original_audio_db: float = 0.0,
     video: bool | None = None,

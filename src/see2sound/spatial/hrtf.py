@@ -492,7 +492,8 @@ def spherical_head_hrtf(
 
     Ears sit at ±90° azimuth on the sphere. Each ear gets Woodworth's ray-tracing delay and a
     minimum-phase head-shadow filter (+6 dB towards the ear, about -20 dB at high frequencies
-    behind it); the interaural delay equals Woodworth's formula by construction.
+    behind it). The onsets' interaural delay is Woodworth's formula by construction; at low
+    frequencies the shadow filters' phase adds to it, giving about Kuhn's (1977) 3(a/c)·sin θ.
 
     Parameters
     ----------

@@ -207,6 +207,20 @@ class Panner:
         return alpha * e + (1.0 - alpha) * uniform
 
 
+def isotropic_energies(layout: Layout | str, law: str = "vbip", count: int = 8192) -> np.ndarray:
+    """Each loudspeaker's share ``(n_speakers,)`` of an isotropic field panned through the layout.
+
+    The mean of the squared gains over ``count`` nearly uniform directions (a Fibonacci lattice); the
+    shares sum to 1. A diffuse sound fed with these energies has the energy vector that an isotropic
+    field reproduced through the same panner has (not the one of equal energy in every loudspeaker,
+    which points wherever the loudspeakers crowd: the front of 5.1, the top of 7.1.4).
+    """
+    from .hrtf import fibonacci_directions
+
+    energies = (Panner(layout, law).gains(fibonacci_directions(count)) ** 2).mean(axis=0)
+    return energies / energies.sum()
+
+
 def panning_gains(layout: Layout | str, directions: np.ndarray, law: str = "vbip") -> np.ndarray:
     """Gains ``(m, n_speakers)`` for unit vectors ``(m, 3)``: a one-call form of :class:`Panner`.
 

@@ -4,7 +4,8 @@ Per source: gain (``gain_db``), optional air absorption and propagation delay on
 gain 1/r, then direction gains (VBIP panning, SN3D spherical harmonics, HRTFs, or the paper's microphones).
 Positions are evaluated at control points every ``hop`` samples and gains are interpolated linearly
 between them, so moving sources glide without clicks or zipper noise. Last, the LFE is derived from the
-source mix, and the result is normalised to the loudness target and held under the true-peak ceiling.
+source mix; the result keeps the scene's calibrated level (:mod:`see2sound.spatial.level`) or is normalised
+to a loudness target, and is always held under the true-peak ceiling.
 
 No file I/O here: :func:`see2sound.pipeline.render.render` reads stems and writes the result.
 """
@@ -26,7 +27,9 @@ from .ambisonics import sh_sn3d
 from .delay import delay_fir, delay_varying, propagation_delay_samples
 from .distance import DEFAULT_MIN_DISTANCE_M, SPEED_OF_SOUND_M_S, apply_air_absorption, distance_gain
 from .envelope import activity_envelope
+from .extent import source_seed, spread_for, to_world
 from .layouts import LOUDSPEAKER_FORMATS, get_layout
+from .level import level_gain_db
 from .lfe import lfe_feed
 from .limiter import limit_true_peak
 from .loudness import loudness_of
@@ -65,9 +68,11 @@ class RenderOptions:
         HRTF spec for binaural (``None``/``"auto"``/``"analytic"``/path to a SOFA file); resolved by the
         pipeline, which passes the loaded HRTF to :func:`render_scene`.
     loudness_lufs : float or None
-        Integrated loudness target (BS.1770, LFE excluded); ``None`` leaves raw levels and skips the limiter.
+        Integrated loudness target (BS.1770, LFE excluded); ``None`` (the default, "natural") keeps the
+        scene's calibrated level (:mod:`see2sound.spatial.level`).
     true_peak_dbtp : float or None
-        True-peak ceiling applied after normalisation; ``None`` = no limiter.
+        True-peak ceiling; the limiter always runs, so no sample is ever clipped. ``None`` = a ceiling at
+        full scale (0 dBTP).
     lfe_db : float or None
         LFE level relative to the source mix; ``None`` leaves the LFE channel silent.
     propagation_delay : bool
@@ -91,7 +96,7 @@ class RenderOptions:
     method: str = "panning"
     sample_rate: int | None = None
     hrtf: str | None = None
-    loudness_lufs: float | None = -23.0
+    loudness_lufs: float | None = None
     true_peak_dbtp: float | None = -1.0
     lfe_db: float | None = -10.0
     propagation_delay: bool = False
@@ -262,14 +267,19 @@ def render_sources(
     sr: int,
     options: RenderOptions | None = None,
     hrtf: Any = None,
+    extents: Sequence[Any] | None = None,
+    seeds: Sequence[int] | None = None,
 ) -> np.ndarray:
     """Render mono sources to ``options.format``: the direct sound (:func:`render_free_field`) plus, when
-    ``options.room`` names a room, its reflections and diffuse tail. No loudness normalisation.
+    ``options.room`` names a room, its reflections and diffuse tail (from each source's centre
+    direction). No loudness normalisation.
 
     Without a scene, ``room="auto"`` means the free field.
     """
     options = (options or RenderOptions()).validate()
-    out = render_free_field(signals, directions, distances_m, sr, options, hrtf=hrtf)
+    out = render_free_field(
+        signals, directions, distances_m, sr, options, hrtf=hrtf, extents=extents, seeds=seeds
+    )
     room = resolve_room(options.room)
     if room is not None:
         out += render_room(signals, directions, distances_m, sr, options, room, hrtf=hrtf).astype(
@@ -285,6 +295,8 @@ def render_free_field(
     sr: int,
     options: RenderOptions | None = None,
     hrtf: Any = None,
+    extents: Sequence[Any] | None = None,
+    seeds: Sequence[int] | None = None,
 ) -> np.ndarray:
     """Render the direct sound of mono sources to ``options.format`` (no room, no loudness step).
 
@@ -301,6 +313,11 @@ def render_free_field(
     options : RenderOptions
     hrtf : HRTF, optional
         Needed for ``binaural`` (see :func:`see2sound.pipeline.hrtf.load_hrtf`).
+    extents : sequence, optional
+        Per source ``None`` (a point), a ``(width, height)`` pair in degrees or a scene ``Extent``:
+        extended sources are spread over decorrelated virtual sources (:mod:`see2sound.spatial.extent`).
+    seeds : sequence of int, optional
+        Per source the seed of its decorrelators (default: its index).
 
     Returns
     -------
@@ -343,6 +360,29 @@ def render_free_field(
 
     out = np.zeros((fmt.n_channels, n), dtype=dtype)
     dist_gain = np.stack([distance_gain(r, options.min_distance_m) for r in dist_ctrl], axis=-1)  # (m, K)
+    spreads = _spreads(extents, seeds, len(signals), sr)
+    # extended sources that move (or meet the paper's microphones) become virtual point sources, each a
+    # decorrelated copy; still ones are one FIR per output channel (the copies' filters summed, below)
+    virtual = [
+        i for i, sp in enumerate(spreads) if sp is not None and (moving[i] or options.method == "paper")
+    ]
+    still = [i for i, sp in enumerate(spreads) if sp is not None and i not in virtual]
+    if virtual:
+        copies, owners = [], []
+        for i in virtual:
+            sp = spreads[i]
+            copies.append(
+                _convolve(stacked[i], sp.filters * sp.amplitudes[:, None]).astype(dtype, copy=False)
+            )
+            world = to_world(sp.directions, dirs_ctrl[i])  # (m, D, 3)
+            dirs_ctrl += list(world.transpose(1, 0, 2))
+            dist_ctrl += [dist_ctrl[i]] * len(sp.weights)
+            moving += [moving[i]] * len(sp.weights)
+            owners += [i] * len(sp.weights)
+        stacked = np.concatenate([stacked, *copies])
+        dist_gain = np.concatenate([dist_gain, dist_gain[:, owners]], axis=1)
+    # the extended sources' own rows are silent in every direction (their virtual sources or FIRs play them)
+    extended = np.array([sp is not None for sp in spreads] + [False] * (len(stacked) - len(spreads)))
 
     if fmt.binaural:
         if hrtf is None:
@@ -354,20 +394,31 @@ def render_free_field(
         m_bin = n // hop + 1
         for i, g in enumerate(dist_gain.T):  # 1/r on the mono signals (``stacked`` is ours to change)
             _scale_per_sample(stacked[i], g, hop)
-        y = render_binaural_mix(
-            list(stacked),
-            [np.ascontiguousarray(d[:m_bin]) for d in dirs_ctrl],
-            hrtf,
-            hop,
-            [np.ascontiguousarray(r[:m_bin]) for r in dist_ctrl],
-        )
-        out += np.asarray(y, dtype=dtype)
+        direct = np.flatnonzero(~extended)
+        if direct.size:
+            y = render_binaural_mix(
+                [stacked[i] for i in direct],
+                [np.ascontiguousarray(dirs_ctrl[i][:m_bin]) for i in direct],
+                hrtf,
+                hop,
+                [np.ascontiguousarray(dist_ctrl[i][:m_bin]) for i in direct],
+            )
+            out += np.asarray(y, dtype=dtype)
+        for i in still:
+            out += _convolve(stacked[i], _binaural_spread_filters(spreads[i], dirs_ctrl[i][0], hrtf)).astype(
+                dtype
+            )
         return out
 
     if fmt.is_ambisonic:
-        sh = np.stack([sh_sn3d(fmt.ambisonic_order, d) for d in dirs_ctrl], axis=-1)  # (m, C, K)
-        sh *= dist_gain[:, None, :]
-        return mix_interpolated(stacked, sh, hop, out=out)
+        sh = sh_sn3d(fmt.ambisonic_order, np.concatenate(dirs_ctrl)).reshape(len(dirs_ctrl), m, -1)
+        sh = np.ascontiguousarray(sh.transpose(1, 2, 0)) * dist_gain[:, None, :]  # (m, C, K)
+        sh[:, :, extended] = 0.0
+        mix_interpolated(stacked, sh, hop, out=out)
+        for i in still:
+            gains = sh_sn3d(fmt.ambisonic_order, to_world(spreads[i].directions, dirs_ctrl[i][0]))
+            out += _spread_output(stacked[i], spreads[i], gains, dist_gain[0, i]).astype(dtype)
+        return out
 
     layout = get_layout(fmt.name)
     speakers = list(layout.speaker_channels)
@@ -375,29 +426,81 @@ def render_free_field(
     if options.method == "paper":
         from .paper import microphone_positions, render_paper
 
+        direct = np.flatnonzero(~extended)
         positions = [
-            (d[0] * r[0]) if not mv else d * r[:, None]
-            for d, r, mv in zip(dirs_ctrl, dist_ctrl, moving, strict=True)
+            (dirs_ctrl[i][0] * dist_ctrl[i][0]) if not moving[i] else dirs_ctrl[i] * dist_ctrl[i][:, None]
+            for i in direct
         ]
         mics = microphone_positions(layout, options.mic_radius_m)
-        out[speakers] = render_paper(stacked, positions, mics, sr, hop=hop, min_distance_m=0.01)
+        out[speakers] = render_paper(stacked[direct], positions, mics, sr, hop=hop, min_distance_m=0.01)
         if lfe is not None:  # align the LFE with the microphones, which hear every source late
-            for i in range(len(stacked)):
-                stacked[i] = _propagate(stacked[i], dist_ctrl[i], moving[i], sr, hop)
-            mix_interpolated(stacked, dist_gain[:, None, :], hop, out=out, rows=[lfe])
+            sources = stacked[: len(spreads)]
+            for i in range(len(sources)):
+                sources[i] = _propagate(sources[i], dist_ctrl[i], moving[i], sr, hop)
+            mix_interpolated(sources, dist_gain[:, None, : len(spreads)], hop, out=out, rows=[lfe])
     else:
         panner = Panner(layout, options.panning_law)
         directions_all = np.concatenate(dirs_ctrl)  # one call for every source's control points
         pan = panner.gains(directions_all).reshape(len(dirs_ctrl), m, -1).transpose(1, 2, 0)  # (m, S, K)
         pan = pan * dist_gain[:, None, :]
+        if extended.any():
+            pan[:, :, extended] = 0.0
         rows = speakers
         if lfe is not None:  # the source mix for the LFE rides along as one more output row
-            pan = np.concatenate([pan, dist_gain[:, None, :]], axis=1)
+            feed = dist_gain.copy()
+            feed[:, len(spreads) :] = 0.0  # virtual sources: their source's own row feeds the LFE
+            pan = np.concatenate([pan, feed[:, None, :]], axis=1)
             rows = speakers + [lfe]
         mix_interpolated(stacked, pan, hop, out=out, rows=rows)
+        for i in still:
+            gains = panner.gains(to_world(spreads[i].directions, dirs_ctrl[i][0]))
+            out[speakers] += _spread_output(stacked[i], spreads[i], gains, dist_gain[0, i]).astype(dtype)
     if lfe is not None:
         out[lfe] = lfe_feed(out[lfe], sr, options.lfe_db)
     return out
+
+
+def _spreads(extents, seeds, count: int, sr: int) -> list:
+    """The :class:`~see2sound.spatial.extent.Spread` of each source (``None`` for points)."""
+    if extents is None:
+        return [None] * count
+    if len(extents) != count or (seeds is not None and len(seeds) != count):
+        raise ValueError("extents and seeds must have one entry per source")
+    return [
+        spread_for(e, sr, i if seeds is None else seeds[i]) if e is not None else None
+        for i, e in enumerate(extents)
+    ]
+
+
+def _convolve(signal: np.ndarray, filters: np.ndarray) -> np.ndarray:
+    """``signal`` (n,) through each FIR row of ``filters``, cut to ``n`` samples (float32)."""
+    from .binaural import fft_convolve_blocks
+
+    return fft_convolve_blocks(np.asarray(signal, dtype=np.float32), np.asarray(filters, dtype=np.float32))
+
+
+def _spread_output(signal: np.ndarray, spread: Any, gains: np.ndarray, distance_gain_: float) -> np.ndarray:
+    """A still extended source: per output channel one FIR, the virtual sources' decorrelators weighted
+    by their direction gains ``(D, C)`` and amplitudes, summed (the sum of the copies, at the cost of C
+    filters rather than D)."""
+    firs = (gains * (spread.amplitudes * distance_gain_)[:, None]).T @ spread.filters  # (C, taps)
+    return _convolve(signal, firs)
+
+
+def _binaural_spread_filters(spread: Any, direction: np.ndarray, hrtf: Any) -> np.ndarray:
+    """The two ear filters of a still extended source: ``Σ_d a_d · (decorrelator_d * HRIR_d)``."""
+    from .hrtf import delayed_filters
+
+    mp, onset = hrtf.filters_at(to_world(spread.directions, direction))
+    h = delayed_filters(mp, onset, hrtf.filter_length + 16)  # (D, 2, taps)
+    length = h.shape[-1] + spread.filters.shape[-1] - 1
+    n_fft = 1 << (length - 1).bit_length()
+    spectrum = np.einsum(
+        "df,def->ef",
+        np.fft.rfft(spread.filters * spread.amplitudes[:, None], n_fft, axis=-1),
+        np.fft.rfft(h, n_fft, axis=-1),
+    )
+    return np.fft.irfft(spectrum, n_fft, axis=-1)[:, :length]
 
 
 def finish_loudness(
@@ -405,24 +508,23 @@ def finish_loudness(
 ) -> np.ndarray:
     """Normalise to ``options.loudness_lufs`` (BS.1770, LFE excluded), then limit the true peak.
 
-    With ``loudness_lufs=None`` the levels are left as they are (no limiter either). ``copy=False``
-    scales ``y`` in place.
+    With ``loudness_lufs=None`` the levels are left as they are. The true-peak limiter always runs (at
+    ``options.true_peak_dbtp``, or at full scale when that is ``None``), whatever the format or the
+    gains, so no sample is ever clipped. ``copy=False`` changes ``y`` in place.
     """
-    if options.loudness_lufs is None:
-        return y
-    loudness = loudness_of(y, sr, fmt)
     owned = not copy  # may ``y`` be changed in place?
-    if not math.isfinite(loudness):
-        log.warning("the rendered audio is silent (or shorter than 0.4 s); loudness left as it is")
-    else:
-        gain = np.asarray(10.0 ** ((options.loudness_lufs - loudness) / 20.0), dtype=y.dtype)
-        if owned:
-            y *= gain
+    if options.loudness_lufs is not None:
+        loudness = loudness_of(y, sr, fmt)
+        if not math.isfinite(loudness):
+            log.warning("the rendered audio is silent (or shorter than 0.4 s); loudness left as it is")
         else:
-            y, owned = y * gain, True
-    if options.true_peak_dbtp is not None:
-        y = limit_true_peak(y, sr, options.true_peak_dbtp, in_place=owned)
-    return y
+            gain = np.asarray(10.0 ** ((options.loudness_lufs - loudness) / 20.0), dtype=y.dtype)
+            if owned:
+                y *= gain
+            else:
+                y, owned = y * gain, True
+    ceiling = 0.0 if options.true_peak_dbtp is None else options.true_peak_dbtp
+    return limit_true_peak(y, sr, ceiling, in_place=owned)
 
 
 def fit_length(signal: np.ndarray, n: int) -> np.ndarray:
@@ -463,16 +565,16 @@ def render_scene(
     Returns
     -------
     ndarray, shape (channels, round(duration · sr))
-        Never NaN, Inf or above the true-peak ceiling (when loudness normalisation is on).
+        Never NaN, Inf or above the true-peak ceiling.
 
     Examples
     --------
     >>> from see2sound.scene import Scene
     >>> scene = Scene.from_dict({"duration": 1.0, "sources": [
     ...     {"id": "a", "position": {"azimuth": 30.0}}]})
-    >>> y = render_scene(scene, {"a": np.ones(48000, np.float32)}, RenderOptions(loudness_lufs=None))
+    >>> y = render_scene(scene, {"a": np.full(48000, 0.5, np.float32)}, RenderOptions())
     >>> y.shape, round(float(y[0, 1000]), 3)       # all of it in L (30°), LFE at -10 dB low-passed
-    ((6, 48000), 1.0)
+    ((6, 48000), 0.5)
     """
     options = (options or RenderOptions()).validate()
     sr = int(options.sample_rate or scene.sample_rate)
@@ -559,11 +661,15 @@ def _render_span(
     length = stop - start
     hop = int(options.hop)
     times = (start + np.arange(-(-length // hop) + 1) * hop) / sr
-    mono, dirs, dists = [], [], []
+    mono, dirs, dists, extents = [], [], [], []
     for src, stem in zip(sources, stems, strict=True):
         s = fit_length(np.asarray(stem[start : min(stop, len(stem))]), length)
-        if src.gain_db:
-            s = s * np.asarray(10.0 ** (src.gain_db / 20.0), dtype=s.dtype)
+        gain_db = src.gain_db + level_gain_db(src.level)  # the calibrated level, then the user's gain
+        if src.level is not None and src.role == "bed":  # a bed's level is at the listener: undo its 1/r
+            r0 = src.keyframes()[0].distance
+            gain_db -= 20.0 * math.log10(float(distance_gain(r0, options.min_distance_m)))
+        if gain_db:
+            s = s * np.asarray(10.0 ** (gain_db / 20.0), dtype=s.dtype)
         if src.active is not None:  # heard only while it is in the picture, with fades
             gain = activity_envelope(src.active[0], src.active[1], n, sr, window=(start, stop))
             s = s * gain.astype(s.dtype, copy=False)
@@ -575,7 +681,9 @@ def _render_span(
         mono.append(s)
         dirs.append(d)
         dists.append(r)
-    return render_sources(mono, dirs, dists, sr, options, hrtf=hrtf)
+        extents.append(src.extent)
+    seeds = [source_seed(src.id) for src in sources]
+    return render_sources(mono, dirs, dists, sr, options, hrtf=hrtf, extents=extents, seeds=seeds)
 
 
 __all__ = [

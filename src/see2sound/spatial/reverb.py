@@ -25,9 +25,12 @@
   of Eyring's formula and the diffuse-field level ``16π/R`` of the room
   (:func:`~see2sound.spatial.room.reverberant_energy`), applied to the dry mix of every source. It
   starts at about two mean free paths, where order-3 reflections thin out. Loudspeakers get one
-  independent noise each; AmbiX channels one each, at the energy of an isotropic field (``1/(2l+1)``
-  of W in SN3D); binaural gets the sum of independent noises from 32 directions through the HRTF, which
-  gives the ears the coherence and colour of a diffuse field. The LFE gets nothing.
+  independent noise each, with the share of the energy that an isotropic field panned through the
+  same layout and law gives them (:func:`~see2sound.spatial.panning.isotropic_energies`), so the tail's
+  energy vector is that of an isotropic field (not pulled towards where loudspeakers crowd); AmbiX
+  channels one each, at the energy of an isotropic field (``1/(2l+1)`` of W in SN3D); binaural gets the
+  sum of independent noises from 32 directions through the HRTF, which gives the ears the coherence
+  and colour of a diffuse field. The LFE gets nothing.
 * **Outdoors** there is only the ground reflection (the listener's ears 1.6 m above the ground), no
   tail.
 
@@ -440,7 +443,7 @@ def room_response(
     out = np.zeros((fmt_.n_channels, filters.shape[-1]), dtype=np.float32)
     out[rows] = filters[0]
     if tail and room.kind == "indoor":
-        t = _tail_filters(room, sr, fmt_, hrtf)
+        t = _tail_filters(room, sr, fmt_, hrtf, panning_law)
         if t.shape[-1] > out.shape[-1]:
             out = np.pad(out, ((0, 0), (0, t.shape[-1] - out.shape[-1])))
         out[rows, : t.shape[-1]] += t
@@ -507,7 +510,7 @@ def _reflection_firs(positions, room, sr, fmt, panning_law, hrtf, min_distance_m
     return rows, firs
 
 
-def _tail_filters(room: Room, sr: int, fmt, hrtf) -> np.ndarray:
+def _tail_filters(room: Room, sr: int, fmt, hrtf, panning_law: str = "vbip") -> np.ndarray:
     """The late tail's impulse responses ``(len(rows), taps)`` for one unit source."""
     rt60, energy, onset = (
         min(room.rt60_s, MAX_TAIL_S * 60.0 / 70.0),
@@ -534,7 +537,12 @@ def _tail_filters(room: Room, sr: int, fmt, hrtf) -> np.ndarray:
         noise = diffuse_tail(n, sr, rt60, energy * n, onset, room.seed, fade)  # each channel: energy
         degree = np.array([acn_degree_index(a)[0] for a in range(n)])
         return (noise / np.sqrt(2 * degree + 1)[:, None]).astype(np.float32)
-    return diffuse_tail(len(_output_rows(fmt)), sr, rt60, energy, onset, room.seed, fade).astype(np.float32)
+    from .panning import isotropic_energies
+
+    # each loudspeaker gets the share an isotropic field through the same panner gives it
+    shares = isotropic_energies(fmt.name, panning_law)
+    noise = diffuse_tail(len(shares), sr, rt60, energy * len(shares), onset, room.seed, fade)  # each: energy
+    return (noise * np.sqrt(shares)[:, None]).astype(np.float32)
 
 
 def convolve_sum(
@@ -878,7 +886,7 @@ def render_room(
     fade = int(round(MOVING_FADE_S * sr))
     refl = [(signals, firs, schedule)] if np.any(firs) else []
     if room.kind == "indoor":
-        tail = _tail_filters(room, sr, fmt, hrtf)
+        tail = _tail_filters(room, sr, fmt, hrtf, law)
         if delayed:
             lead = int(round(np.mean([np.linalg.norm(p) for p in positions]) / SPEED_OF_SOUND_M_S * sr))
             tail = np.pad(tail, ((0, 0), (lead, 0)))
