@@ -42,25 +42,22 @@ from ..media.bw64 import chna_chunk, write_bw64
 from ..scene import Scene, Source, load_scene
 from ..spatial.distance import distance_gain
 from ..spatial.envelope import DEFAULT_FADE_S
+from ..spatial.level import source_gain_db
 from ..spatial.loudness import loudness_of
 from ..spatial.render import RenderOptions, render_scene
 
 log = get_logger(__name__)
 
 ADM_SAMPLE_RATE = 48000  # Dolby Atmos and broadcast ADM BWF run at 48 kHz
-CALIBRATION_DB_SPL = 76.0  # the turn-2 level contract: a -20 dBFS RMS stem plays at 76 dB SPL
 MOTION_STEP_S = 0.1  # block length along a trajectory (EAR renders 0.1 s blocks within 1° of the path)
 GRID_MS = 1  # block times are whole milliseconds: exact in ADM's decimal times and in samples
 ATMOS_MAX_OBJECTS = 118  # Dolby Atmos: 128 inputs less a 7.1.2 bed
 
 
 def object_gain_db(src: Source) -> float:
-    """A source's gain before distance: ``gain_db`` plus ``level − 76`` dB when it has a ``level``.
-
-    The one place the export applies the level contract (``spatial.level`` applies the same constant,
-    76 dB SPL for a stem at -20 dBFS RMS, in our channel renders).
-    """
-    return src.gain_db + (src.level - CALIBRATION_DB_SPL if src.level is not None else 0.0)
+    """A source's gain before distance: ``gain_db``, the calibrated ``level`` and, for a bed, its 1/r undone
+    (:func:`see2sound.spatial.level.source_gain_db`, the same rule as our channel renders)."""
+    return source_gain_db(src)
 
 
 def _envelope(t: np.ndarray, src: Source, duration: float, fade_s: float) -> np.ndarray:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+from .distance import DEFAULT_MIN_DISTANCE_M, distance_gain
+
 CALIBRATION_DB_SPL = 76.0  # a stem at -20 dBFS RMS plays at this level at the reference distance
 REFERENCE_DISTANCE_M = 1.0  # the distance at which a source's level is given (and 1/r gain is 1)
 
@@ -34,4 +36,17 @@ def level_gain_db(level: float | None) -> float:
     return float(level) - CALIBRATION_DB_SPL
 
 
-__all__ = ["CALIBRATION_DB_SPL", "REFERENCE_DISTANCE_M", "level_gain_db"]
+def source_gain_db(source, min_distance_m: float = DEFAULT_MIN_DISTANCE_M) -> float:
+    """A scene source's gain in dB before its distance gain: its ``gain_db`` plus the calibrated level, and
+    for a bed (whose level is given at the listener) the inverse of the 1/r gain of its first distance.
+
+    The one place the level contract is applied: the channel renderers and the ADM export both use it.
+    """
+    gain_db = float(source.gain_db) + level_gain_db(source.level)
+    if source.level is not None and source.role == "bed":
+        r0 = source.keyframes()[0].distance
+        gain_db -= 20.0 * math.log10(float(distance_gain(r0, min_distance_m)))
+    return gain_db
+
+
+__all__ = ["CALIBRATION_DB_SPL", "REFERENCE_DISTANCE_M", "level_gain_db", "source_gain_db"]

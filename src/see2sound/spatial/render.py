@@ -29,7 +29,7 @@ from .distance import DEFAULT_MIN_DISTANCE_M, SPEED_OF_SOUND_M_S, apply_air_abso
 from .envelope import activity_envelope
 from .extent import source_seed, spread_for, to_world
 from .layouts import LOUDSPEAKER_FORMATS, get_layout
-from .level import level_gain_db
+from .level import source_gain_db
 from .lfe import lfe_feed
 from .limiter import limit_true_peak
 from .loudness import loudness_of
@@ -664,10 +664,7 @@ def _render_span(
     mono, dirs, dists, extents = [], [], [], []
     for src, stem in zip(sources, stems, strict=True):
         s = fit_length(np.asarray(stem[start : min(stop, len(stem))]), length)
-        gain_db = src.gain_db + level_gain_db(src.level)  # the calibrated level, then the user's gain
-        if src.level is not None and src.role == "bed":  # a bed's level is at the listener: undo its 1/r
-            r0 = src.keyframes()[0].distance
-            gain_db -= 20.0 * math.log10(float(distance_gain(r0, options.min_distance_m)))
+        gain_db = source_gain_db(src, options.min_distance_m)  # calibrated level, the user's gain
         if gain_db:
             s = s * np.asarray(10.0 ** (gain_db / 20.0), dtype=s.dtype)
         if src.active is not None:  # heard only while it is in the picture, with fades
