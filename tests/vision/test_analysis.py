@@ -1,4 +1,5 @@
-"""The vision stage on synthetic pictures with known truth (classical backends, no detector)."""
+"""The vision stage on synthetic pictures with known truth (classical backends; objects come from a
+stand-in detector whose boxes are drawn on the picture)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,31 @@ from tests.vision.synthetic import ROAD, draw_box, draw_disc, outdoor_scene
 @pytest.fixture(scope="module")
 def classical():
     return load_backends(detector="none")
+
+
+class FakeDetector:
+    def __init__(self, detections=None, error=None):
+        self.detections, self.error = detections or [], error
+
+    def detect(self, image):
+        if self.error:
+            raise See2SoundError(self.error)
+        return list(self.detections)
+
+
+def detecting(*detections):
+    """Classical backends plus a detector that reports ``detections``."""
+    backends = load_backends(detector="none")
+    backends.detector = FakeDetector(list(detections))
+    backends.names["detector"] = "fake"
+    return backends
+
+
+def box_of(mask, label="sports ball", score=0.9):
+    v, u = np.nonzero(mask)
+    return Detection(
+        (float(u.min()), float(v.min()), float(u.max() + 1), float(v.max() + 1)), label, score, "fake"
+    )
 
 
 def camera_model(u, v, width, height, hfov_deg):
@@ -42,7 +68,7 @@ def test_object_direction_matches_the_camera_model(classical, cx, cy, hfov):
     mask = draw_disc(image, cx, cy, 35, (220, 40, 40))
     v, u = np.nonzero(mask)
     truth_az, truth_el = camera_model(u.mean(), v.mean(), 640, 480, hfov)
-    analysis = analyze_image(image, n_sources=4, hfov_deg=hfov, backends=classical)
+    analysis = analyze_image(image, n_sources=4, hfov_deg=hfov, backends=detecting(box_of(mask)))
     src = source_at(analysis, cx, cy)
     assert abs(src.azimuth_deg - truth_az) < 1.0
     assert abs(src.elevation_deg - truth_el) < 1.0
@@ -52,15 +78,18 @@ def test_object_direction_matches_the_camera_model(classical, cx, cy, hfov):
     assert src.polygon.shape == (4, 2)
 
 
-def test_depth_order_follows_the_ground_plane(classical):
+def test_depth_order_follows_the_ground_plane():
     image = outdoor_scene(800, 600, horizon=0.45)
     # three posts standing on the ground: the lower the foot, the nearer
     feet = {"near": 560, "middle": 420, "far": 320}
     colours = {"near": (230, 40, 40), "middle": (240, 220, 30), "far": (200, 40, 200)}
     columns = {"near": 120, "middle": 380, "far": 620}
+    boxes = []
     for name, foot in feet.items():
         draw_box(image, columns[name], foot - 120, columns[name] + 60, foot, colours[name])
-    analysis = analyze_image(image, n_sources=4, backends=classical)
+        # "sports ball" has no size prior: the distance is the depth map's alone
+        boxes.append(Detection((columns[name], foot - 120, columns[name] + 60, foot), "sports ball", 0.9))
+    analysis = analyze_image(image, n_sources=5, backends=detecting(*boxes))
     dist = {name: source_at(analysis, columns[name] + 30, feet[name] - 60).distance_m for name in feet}
     assert dist["near"] < dist["middle"] < dist["far"]
     sky = [s for s in analysis.candidates if s.label == "sky"]
@@ -73,13 +102,24 @@ def test_depth_order_follows_the_ground_plane(classical):
     assert dist["near"] == pytest.approx(expected, rel=0.35)
 
 
-def test_objects_beat_background(classical):
+def test_objects_beat_background():
     image = outdoor_scene()
-    draw_disc(image, 320, 330, 30, (230, 60, 30))
-    analysis = analyze_image(image, n_sources=1, backends=classical)
+    backends = detecting(box_of(draw_disc(image, 320, 330, 30, (230, 60, 30))))
+    analysis = analyze_image(image, n_sources=1, backends=backends)
     assert analysis.sources[0].kind == "object"
-    labels = {s.label for s in analyze_image(image, n_sources=4, backends=classical).sources}
+    labels = {s.label for s in analyze_image(image, n_sources=4, backends=backends).sources}
     assert "sky" in labels
+
+
+def test_unnamed_blobs_are_not_candidates(classical):
+    image = outdoor_scene()
+    draw_disc(image, 320, 330, 30, (230, 60, 30))  # salient, but nothing says what it is
+    analysis = analyze_image(image, n_sources=4, backends=classical)
+    assert analysis.candidates and all(c.kind == "part" for c in analysis.candidates)
+    assert {c.label for c in analysis.candidates} == {"sky", "grass"}
+    for c in analysis.candidates:
+        assert c.region.extra["part"] == c.label and c.region.extra["part_confidence"] >= 0.5
+        assert c.evidence["part"] == c.label and c.evidence["picture"] == "nature"
 
 
 def test_scene_parts_are_labelled(classical):
@@ -90,10 +130,12 @@ def test_scene_parts_are_labelled(classical):
     assert "road" in by_label and by_label["road"].sound_class == "traffic"
 
 
-def test_prompt_nouns_label_the_fitting_regions(classical):
+def test_prompt_nouns_label_the_fitting_regions():
     image = outdoor_scene(ground=ROAD)
-    draw_disc(image, 200, 330, 30, (150, 90, 40))
-    analysis = analyze_image(image, n_sources=3, prompt="A dog barking by a busy road", backends=classical)
+    dog = box_of(draw_disc(image, 200, 330, 30, (150, 90, 40)), "dog", 0.8)
+    analysis = analyze_image(
+        image, n_sources=3, prompt="A dog barking by a busy road", backends=detecting(dog)
+    )
     labels = {s.label: s for s in analysis.sources}
     assert labels["dog"].kind == "object"
     assert labels["traffic"].region.extra["part"] == "road"
@@ -122,24 +164,14 @@ def test_bad_arrays_are_refused(classical, image):
         analyze_image(image, backends=classical)
 
 
-def test_deterministic(classical):
+def test_deterministic():
     image = outdoor_scene()
-    draw_disc(image, 400, 300, 30, (220, 40, 40))
-    a = analyze_image(image, backends=classical)
-    b = analyze_image(image, backends=classical)
+    backends = detecting(box_of(draw_disc(image, 400, 300, 30, (220, 40, 40))))
+    a = analyze_image(image, backends=backends)
+    b = analyze_image(image, backends=backends)
     assert [(s.label, s.azimuth_deg, s.distance_m) for s in a.sources] == [
         (s.label, s.azimuth_deg, s.distance_m) for s in b.sources
     ]
-
-
-class FakeDetector:
-    def __init__(self, detections=None, error=None):
-        self.detections, self.error = detections or [], error
-
-    def detect(self, image):
-        if self.error:
-            raise See2SoundError(self.error)
-        return list(self.detections)
 
 
 @pytest.fixture
@@ -196,7 +228,7 @@ def test_broken_detector_falls_back_with_a_notice(fake_detector, caplog):
     image = outdoor_scene()
     draw_disc(image, 300, 300, 30, (220, 40, 40))
     analysis = analyze_image(image, n_sources=2, backends=load_backends())
-    assert analysis.sources and analysis.sources[0].kind == "object"
+    assert {s.label for s in analysis.sources} == {"sky", "grass"}
     assert "detector failed" in caplog.text and "corrupt" in caplog.text
 
 
@@ -206,24 +238,27 @@ def test_auto_without_a_usable_detector_uses_classical_only():
     assert backends.detector is None or backends.names.get("detector")
 
 
-def test_equirect_object_across_the_seam_is_behind(classical):
-    image = outdoor_scene(1024, 512)
-    # a box split across the left and right edges: one object straight behind the listener
-    draw_box(image, 0, 250, 40, 330, (220, 40, 40))
-    draw_box(image, 984, 250, 1024, 330, (220, 40, 40))
-    analysis = analyze_image(image, n_sources=4, projection="equirect", backends=classical)
-    behind = [s for s in analysis.candidates if s.kind == "object"]
-    assert behind, [(s.label, s.bbox) for s in analysis.candidates]
-    # the two halves are one object, and its mean direction is straight behind (not in front)
-    assert len(behind) == 1
-    assert abs(behind[0].azimuth_deg) > 179.0 and behind[0].bbox[0] == 0 and behind[0].bbox[2] == 1024
+def test_equirect_region_across_the_seam_is_behind():
+    from see2sound.vision.analysis import _place
+    from see2sound.vision.mask_geometry import mask_box
+    from see2sound.vision.types import DepthMap, Region
+
+    # a mask split across the left and right edges: one region straight behind the listener
+    mask = np.zeros((64, 128), dtype=bool)
+    mask[30:40, :5] = mask[30:40, -5:] = True
+    region = Region(mask=mask, box=mask_box(mask), labels=[("dog", 0.9)], extra={"kind": "object"})
+    image = np.zeros((64, 128, 3), np.uint8)
+    depth = DepthMap(np.full((64, 128), 5.0), along_ray=True)
+    draft = _place(region, image, 8.0, depth, (1024, 512), 360.0, "equirect")
+    # its mean direction is straight behind (not in front, as the mean pixel would say)
+    assert abs(draft.azimuth_deg) > 179.0 and draft.distance_m == pytest.approx(5.0)
 
 
 def test_depth_range_is_respected():
     backends = load_backends(detector="none", depth_range_m=(2.0, 30.0))
     image = outdoor_scene()
-    draw_disc(image, 300, 400, 30, (220, 40, 40))
     analysis = analyze_image(image, n_sources=4, backends=backends)
+    assert analysis.sources
     assert analysis.depth.depth_m.min() >= 2.0 and analysis.depth.depth_m.max() <= 30.0
     assert all(2.0 <= s.distance_m <= 30.0 * 1.3 for s in analysis.sources)  # ray vs axis at the edges
     with pytest.raises(See2SoundError, match="depth-range"):

@@ -11,7 +11,36 @@ import pytest
 from PIL import Image
 
 from see2sound.scene import load_scene
+from see2sound.vision.backends import DETECTORS
+from see2sound.vision.types import Detection
 from tests.vision.synthetic import draw_disc, outdoor_scene
+
+
+class RedThings:
+    """A stand-in detector: every red blob of the picture, reported as ``label`` at score 0.9."""
+
+    def __init__(self, label):
+        self.label = label
+
+    def detect(self, image):
+        from scipy import ndimage
+
+        r, g, b = (image[..., c].astype(int) for c in range(3))
+        blobs, n = ndimage.label((r > 180) & (g < 80) & (b < 80))
+        found = []
+        for sl in ndimage.find_objects(blobs):
+            if (sl[0].stop - sl[0].start) * (sl[1].stop - sl[1].start) >= 50:
+                box = (float(sl[1].start), float(sl[0].start), float(sl[1].stop), float(sl[0].stop))
+                found.append(Detection(box, self.label, 0.9, "red"))
+        return found
+
+
+@pytest.fixture(autouse=True)
+def red_detectors(monkeypatch):
+    """Detectors named "reddog" and "redball" that find the red discs drawn in these tests."""
+    monkeypatch.setattr(DETECTORS, "_backends", dict(DETECTORS._backends))
+    DETECTORS.register("reddog", priority=-1)(lambda **_: RedThings("dog"))
+    DETECTORS.register("redball", priority=-1)(lambda **_: RedThings("sports ball"))
 
 
 def write_video(path, frames, fps=12):
@@ -39,7 +68,7 @@ def picture(tmp_path):
 def test_picture_to_scene_and_preview(cli, picture, tmp_path):
     out = tmp_path / "out" / "scene.json"
     code, stdout, stderr = cli(
-        "analyze", picture, "-o", out, "--sources", "3", "--prompt", "a dog in a park", "--detector", "none"
+        "analyze", picture, "-o", out, "--sources", "3", "--prompt", "a dog in a park", "--detector", "reddog"
     )
     assert code == 0, stderr
     assert str(out) in stdout
@@ -68,7 +97,7 @@ def test_picture_to_scene_and_preview(cli, picture, tmp_path):
             "--prompt",
             "a dog in a park",
             "--detector",
-            "none",
+            "reddog",
         )[0]
         == 0
     )
@@ -91,7 +120,9 @@ def test_moving_object_in_a_video_is_tracked(cli, tmp_path):
     video = tmp_path / "clip.mp4"
     write_video(video, frames, fps)
     out = tmp_path / "scene.json"
-    code, _, stderr = cli("analyze", video, "-o", out, "--sources", "2", "--detector", "none", "--fov", "70")
+    code, _, stderr = cli(
+        "analyze", video, "-o", out, "--sources", "2", "--detector", "redball", "--fov", "70"
+    )
     assert code == 0, stderr
     scene = load_scene(out)
     assert scene.duration == pytest.approx(seconds, abs=0.2)
@@ -118,7 +149,7 @@ def test_animated_gif_gets_a_trajectory_at_its_real_frame_times(cli, tmp_path):
     gif = tmp_path / "anim.gif"
     frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100, loop=0)
     out = tmp_path / "scene.json"
-    code, _, stderr = cli("analyze", gif, "-o", out, "--sources", "2", "--detector", "none")
+    code, _, stderr = cli("analyze", gif, "-o", out, "--sources", "2", "--detector", "redball")
     assert code == 0, stderr
     scene = load_scene(out)
     assert scene.duration == pytest.approx(2.0) and scene.media.kind == "animation"
@@ -134,7 +165,7 @@ def test_equirect_picture(cli, tmp_path):
     path = tmp_path / "pano.png"
     Image.fromarray(image).save(path)
     out = tmp_path / "scene.json"
-    code, _, stderr = cli("analyze", path, "-o", out, "--projection", "equirect", "--detector", "none")
+    code, _, stderr = cli("analyze", path, "-o", out, "--projection", "equirect", "--detector", "redball")
     assert code == 0, stderr
     scene = load_scene(out)
     assert scene.media.projection == "equirect"
