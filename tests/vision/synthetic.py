@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from see2sound.vision.types import Detection
+
 SKY = (110, 160, 230)
 GRASS = (70, 140, 60)
 ROAD = (105, 105, 110)
@@ -113,3 +115,22 @@ def flat_artwork(width: int = 480, height: int = 360):
         edge = mask & ~ndimage.binary_erosion(mask, iterations=2)
         image[edge] = 0
     return image
+
+
+class RedThings:
+    """A stand-in detector: every red blob of the picture, reported as ``label`` at score 0.9."""
+
+    def __init__(self, label):
+        self.label = label
+
+    def detect(self, image):
+        from scipy import ndimage
+
+        r, g, b = (image[..., c].astype(int) for c in range(3))
+        blobs, n = ndimage.label((r > 180) & (g < 80) & (b < 80))
+        found = []
+        for sl in ndimage.find_objects(blobs):
+            if (sl[0].stop - sl[0].start) * (sl[1].stop - sl[1].start) >= 50:
+                box = (float(sl[1].start), float(sl[0].start), float(sl[1].stop), float(sl[0].stop))
+                found.append(Detection(box, self.label, 0.9, "red"))
+        return found

@@ -12,27 +12,7 @@ from PIL import Image
 
 from see2sound.scene import load_scene
 from see2sound.vision.backends import DETECTORS
-from see2sound.vision.types import Detection
-from tests.vision.synthetic import draw_disc, outdoor_scene
-
-
-class RedThings:
-    """A stand-in detector: every red blob of the picture, reported as ``label`` at score 0.9."""
-
-    def __init__(self, label):
-        self.label = label
-
-    def detect(self, image):
-        from scipy import ndimage
-
-        r, g, b = (image[..., c].astype(int) for c in range(3))
-        blobs, n = ndimage.label((r > 180) & (g < 80) & (b < 80))
-        found = []
-        for sl in ndimage.find_objects(blobs):
-            if (sl[0].stop - sl[0].start) * (sl[1].stop - sl[1].start) >= 50:
-                box = (float(sl[1].start), float(sl[0].start), float(sl[1].stop), float(sl[0].stop))
-                found.append(Detection(box, self.label, 0.9, "red"))
-        return found
+from tests.vision.synthetic import RedThings, draw_disc, outdoor_scene
 
 
 @pytest.fixture(autouse=True)
