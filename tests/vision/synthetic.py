@@ -134,3 +134,24 @@ class RedThings:
                 box = (float(sl[1].start), float(sl[0].start), float(sl[1].stop), float(sl[0].stop))
                 found.append(Detection(box, self.label, 0.9, "red"))
         return found
+
+
+def stadium(width: int = 480, height: int = 360, seed: int = 0):
+    """A blue sky over blue stands (rows of seats: textured, straight lines) over a green pitch with a
+    blue ball on it. Returns the picture and the rows where the stands begin and end."""
+    rng = np.random.default_rng(seed)
+    image = np.zeros((height, width, 3))
+    top, bottom = int(0.3 * height), int(0.55 * height)
+    t = np.linspace(0.0, 1.0, top)[:, None, None]
+    image[:top] = np.array([80.0, 140.0, 225.0]) + 40.0 * t
+    image[top:bottom] = np.array([40.0, 70.0, 170.0])
+    image[top:bottom:6] = (15, 20, 45)  # seat rows
+    image[top:bottom, ::10] = (15, 20, 45)  # aisles and seat backs
+    image[top:bottom] += rng.normal(0.0, 18.0, (bottom - top, width, 1))  # the crowd
+    image[bottom:] = np.array([60.0, 140.0, 60.0]) * (
+        1.0 + 0.2 * rng.normal(0.0, 1.0, (height - bottom, width, 1))
+    )
+    image += _noise(rng, image.shape, 1.5)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    draw_disc(image, 0.6 * width, 0.8 * height, 0.05 * width, (40, 90, 220))
+    return image, top, bottom

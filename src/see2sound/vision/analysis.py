@@ -226,7 +226,8 @@ def _detection_region(det: Detection, small: np.ndarray, scale: float, context: 
 def _detect(detector, image: np.ndarray, prompt: str | None = None) -> list[tuple[Detection, tuple | None]]:
     """Detections above the detector's score threshold, each with its best rival ``(label, score)``:
     of two boxes on one object (a cat also seen as a dog) the better-scored one is kept (class-agnostic
-    suppression at IoU 0.7) and the other is its rival. Detectors that take a prompt (open-vocabulary
+    suppression at IoU 0.7) and the other is its rival; a box mostly (80 %) inside a better box of the
+    same class is dropped (one bicycle seen twice). Detectors that take a prompt (open-vocabulary
     ones such as OWLv2) look for the prompt's nouns."""
     from .tracking import box_iou
 
@@ -239,10 +240,21 @@ def _detect(detector, image: np.ndarray, prompt: str | None = None) -> list[tupl
     for d in found:
         same = next((k for k in kept if box_iou(d.box, k[0].box) >= 0.7), None)
         if same is None:
+            # a box mostly inside a better one of the same class is a part of that object seen again
+            if any(k[0].label == d.label and _inside_fraction(d.box, k[0].box) >= 0.8 for k in kept):
+                continue
             kept.append([d, None])
         elif same[1] is None and d.label != same[0].label:
             same[1] = (d.label, float(d.score))
     return [(d, rival) for d, rival in kept]
+
+
+def _inside_fraction(box, outer) -> float:
+    """Share of ``box``'s area that lies inside ``outer``."""
+    ix = max(0.0, min(box[2], outer[2]) - max(box[0], outer[0]))
+    iy = max(0.0, min(box[3], outer[3]) - max(box[1], outer[1]))
+    area = max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
+    return ix * iy / area if area > 0 else 0.0
 
 
 def _context_near(box, scale: float, sky: np.ndarray, water: np.ndarray) -> dict:

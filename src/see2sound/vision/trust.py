@@ -37,7 +37,7 @@ MIN_SCORE: dict[str, float] = {
     "kite": 0.5,
     "umbrella": 0.5,
 }
-DEFAULT_MIN_SCORE = 0.45
+DEFAULT_MIN_SCORE = 0.5
 # extra score needed by the kind of picture
 KIND_MARGIN = {"artwork": 0.3, "closeup": 0.12, "aerial": 0.1}
 LARGE_BOX = 0.6  # share of the frame above which a box is suspect
