@@ -602,7 +602,10 @@ def analyze_image(
     fallback = False
     if not sources:
         fallback = True
-        log.warning("no regions found in the picture; using a single centred ambience source")
+        log.warning(
+            "no regions found that make a known sound (no trusted detection, no confident scene part); "
+            "using a single centred ambience source"
+        )
         mask = np.ones(small.shape[:2], dtype=bool)
         region = Region(
             mask=mask,
@@ -615,6 +618,8 @@ def analyze_image(
         )
         draft = _place(region, small, scale, depth, (width, height), hfov, projection)
         draft.azimuth_deg, draft.elevation_deg = 0.0, 0.0
+        draft.evidence = {"picture": picture.kind, "reasons": ["nothing recognised makes a sound"]}
+        region.extra["picture"] = picture
         sources = [draft]
         if prompt:
             nouns = parse_prompt(prompt)

@@ -1,6 +1,6 @@
 """The embedded classical backends (no weights, no network): regions, depth and labels.
 
-All three share one analysis of the picture (segmentation, horizon and sky, scene parts, saliency) kept
+All three share one analysis of the picture (segmentation, horizon and sky, scene parts) kept
 in the ``context`` dict that the stage passes to every backend of one picture.
 """
 
@@ -33,7 +33,6 @@ from .horizon import (
 )
 from .mask_geometry import mask_box, min_area_rectangle
 from .projection import direction_grid, pixel_to_direction
-from .saliency import region_contrast_saliency, spectral_residual_saliency
 from .scene_parts import AMBIENCE, PART_SOUNDS, PART_WEIGHTS, PARTS, classify_parts
 from .segmentation import adjacency, oversegment, segment_statistics
 from .types import DepthMap, Region
@@ -42,9 +41,9 @@ SPLIT_MIN_WIDTH = 0.3  # segments at least this wide (fraction of the width) are
 
 
 def analyse_picture(image: np.ndarray, context: dict) -> dict:
-    """Segmentation, statistics, horizon, sky, scene parts and saliency of ``image``, cached in
-    ``context`` (keys ``segments``, ``horizon`` / ``horizon_row``, ``is_sky``, ``parts``,
-    ``part_confidence``, ``saliency``, ``adjacency``)."""
+    """Segmentation, statistics, horizon, sky and scene parts of ``image``, cached in ``context`` (keys
+    ``segments``, ``horizon`` / ``horizon_row``, ``is_sky``, ``parts``, ``part_confidence``,
+    ``adjacency``)."""
     if "segments" in context:
         return context
     wrap = context.get("projection") == "equirect"
@@ -70,10 +69,6 @@ def analyse_picture(image: np.ndarray, context: dict) -> dict:
     if horizon.row is not None:  # nothing below the horizon is sky
         is_sky &= seg.centroid_yx[:, 0] < horizon.row
     parts, confidence = classify_parts(seg, horizon.row, is_sky)
-    size = float(max(h, w))
-    contrast = region_contrast_saliency(seg.mean_lab, seg.area, seg.centroid_yx / size, seg.border_fraction)
-    sr = spectral_residual_saliency(image.astype(float).mean(axis=2))
-    sr_mean = np.bincount(labels.ravel(), weights=sr.ravel(), minlength=seg.count) / np.maximum(seg.area, 1)
     context.update(
         segments=seg,
         parts=parts,
@@ -81,7 +76,6 @@ def analyse_picture(image: np.ndarray, context: dict) -> dict:
         is_sky=is_sky,
         horizon=horizon,
         horizon_row=None if wrap else horizon.row,
-        saliency=0.75 * contrast + 0.25 * sr_mean,
         adjacency=adj,
     )
     return context

@@ -6,7 +6,8 @@ detector was not trained on (artwork, close-ups, aerial views), for a box that c
 frame (frame-filling boxes on paintings, micrographs and textures are the detector's commonest
 mistake), and when another class scored almost as well on the same box (a cat also seen as a dog).
 Some classes need their context: a kite only against the sky, a traffic light or a parking meter only
-with a road or a street, a boat only near water, large animals only outdoors.
+with a road or a street, a boat only near water; large animals, umbrellas, skis and surfboards are
+doubtful indoors (their minimum score rises), farm and wild animals in a street or an aerial view.
 
 The thresholds were set on NanoDet-g's scores on scikit-image's sample photographs and Debian's darknet
 test pictures (docs/vision.md lists them): the wrong detections there score 0.36-0.56, most right
@@ -110,6 +111,9 @@ def judge(
     if label in OUTDOOR_THINGS and not outdoor:
         threshold += DOUBT_MARGIN
         reasons.append(f"{label} in an indoor picture +{DOUBT_MARGIN:.2f}")
+    elif label in FARM + WILD and kind in ("urban", "aerial"):
+        threshold += DOUBT_MARGIN
+        reasons.append(f"{label} in an {kind} picture +{DOUBT_MARGIN:.2f}")
     threshold = min(threshold, 0.95)
     trusted = score >= threshold
     reasons.append(f"score {score:.2f} {'>=' if trusted else '<'} {threshold:.2f}")
