@@ -248,3 +248,37 @@ def test_real_photos(real_cache, name):
     assert must <= trusted and not (must_not & trusted), (trusted, analysis.dropped)
     voiced_parts = {c.label for c in analysis.candidates if c.kind == "part"}
     assert not (voiced_parts & silent_parts), voiced_parts
+
+
+def test_the_preview_shows_the_horizon_the_kind_and_the_untrusted_detections(tmp_path, classical):
+    from PIL import Image
+
+    from see2sound.pipeline.preview import PICTURE_BOX, write_preview
+    from see2sound.scene import Scene
+
+    image = np.full((240, 320, 3), 40, np.uint8)
+    analysis = analyze_image(synthetic.sky_over_water(320, 240, horizon=0.5), backends=classical)
+    picture = analysis.picture
+    drafts = analysis.candidates[:1]
+    scene = Scene.from_dict(
+        {
+            "version": 1,
+            "sample_rate": 48000,
+            "duration": 1.0,
+            "sources": [{"id": "s0", "label": drafts[0].label, "position": {"azimuth": 0, "distance": 5}}],
+        }
+    )
+    drafts[0].bbox = (0.0, 0.0, 1.0, 1.0)  # keep the label box out of the way
+    drafts[0].region.mask = None
+    dropped = [{"label": "dog", "score": 0.5, "threshold": 0.85, "box": [200, 160, 300, 230], "reasons": []}]
+    write_preview(tmp_path / "p.png", image, drafts, scene, picture=picture, dropped=dropped)
+    with Image.open(tmp_path / "p.png") as im:
+        rgb = np.asarray(im.convert("RGB")).astype(int)
+    x0, y0, x1, y1 = PICTURE_BOX
+    factor = min((x1 - x0) / 320, (y1 - y0) / 240)
+    ox = x0 + (x1 - x0 - round(320 * factor)) // 2
+    oy = y0 + (y1 - y0 - round(240 * factor)) // 2
+    row = rgb[oy + int((picture.horizon_row + 0.5) * factor), ox + 20 : ox + 300]
+    assert (row.min(axis=1) > 200).mean() > 0.4  # a white dashed line on the dark picture
+    grey_edge = rgb[oy + int(160 * factor), ox + int(220 * factor) : ox + int(280 * factor)]
+    assert (np.abs(grey_edge - 160).max(axis=1) <= 10).mean() > 0.8  # the untrusted box, in grey

@@ -4,7 +4,7 @@ Drawn with Pillow alone (no plotting library: importing one costs more than the 
 same input gives the same bytes. Left panel: the picture with each source's mask tinted, its box, and a
 label ``id label / sound class, role / az … el … distance m / evidence`` (the detector's score against
 the score it needed, or the scene part and its confidence); the horizon as a dashed line; the kind of
-picture in the top-left corner; detections that were not trusted as thin grey boxes. Right panel: the
+picture in the panel's title; detections that were not trusted as thin grey boxes. Right panel: the
 listener seen from above, forward up and left to the left (DESIGN §2), each source's path with a dot
 where it starts, the radius on a log scale ``log(1 + metres)`` so that a cup at 30 cm and the sky at
 300 m both show.
@@ -142,16 +142,14 @@ def _draw_picture(canvas, draw, image: np.ndarray, drafts: list, scene, kind, dr
         by = min(max(y0 * sy + 3, 0), max(size[1] - box_h, 0))
         pen.rectangle([bx, by, bx + box_w - 1, by + box_h - 1], fill=(*colour, round(255 * LABEL_ALPHA)))
         pen.multiline_text((bx + pad - left, by + pad - top), text, fill="white", font=font, spacing=2)
-    if kind is not None:
-        corner = f"{kind.kind} ({kind.confidence:.2f}), {'outdoor' if kind.outdoor else 'indoor'}"
-        corner += ", night" if getattr(kind, "night", False) else ""
-        left, top, right, bottom = pen.textbbox((0, 0), corner, font=font)
-        pen.rectangle([0, 0, right - left + 8, bottom - top + 8], fill=(0, 0, 0, 170))
-        pen.text((4 - left, 4 - top), corner, fill="white", font=font)
     ox = bx0 + (bx1 - bx0 - size[0]) // 2
     oy = by0 + (by1 - by0 - size[1]) // 2
     canvas.paste(panel, (ox, oy))
     title = "sources (mask, box, label, sound, azimuth / elevation / distance, evidence)"
+    if kind is not None:  # the kind of picture heads the panel
+        title = f"{kind.kind} ({kind.confidence:.2f}), {'outdoor' if kind.outdoor else 'indoor'}"
+        title += ", night" if getattr(kind, "night", False) else ""
+        title += ": sources (box, label, sound, az / el / distance, evidence)"
     _text(draw, (ox + size[0] / 2, oy - 5), title, _font(TITLE_PX), (0, 0, 0), "mb")
 
 

@@ -89,7 +89,7 @@ def judge(
     if kind in KIND_MARGIN:
         threshold += KIND_MARGIN[kind]
         reasons.append(f"{kind} picture +{KIND_MARGIN[kind]:.2f}")
-    if box_fraction > LARGE_BOX:
+    if box_fraction > LARGE_BOX and kind != "closeup":  # a close-up's subject fills the frame anyway
         threshold += LARGE_BOX_MARGIN
         reasons.append(f"box covers {box_fraction:.0%} of the frame +{LARGE_BOX_MARGIN:.2f}")
     if rival is not None and rival[1] >= score - RIVAL_GAP:
