@@ -59,6 +59,7 @@ def test_sky_over_a_mirroring_lake(classical):
     picture = analysis.picture
     assert isinstance(picture, PictureKind)
     assert picture.kind == "waterside" and picture.outdoor
+    assert picture.attributes["water_body"] == "sea"  # open water up to the horizon, no far shore
     assert picture.horizon_row == pytest.approx(0.45 * 320, abs=0.03 * 320)
     parts = part_candidates(analysis)
     assert parts["sky"].elevation_deg > 0 and parts["water"].elevation_deg < 0

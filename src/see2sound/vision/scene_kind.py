@@ -19,6 +19,8 @@ from cues measured on the working picture; the best one wins.
 * **indoor**: no sky, no outdoor parts and little greenery, and none of the above. A close-up or an
   artwork is outdoors when it shows sky, outdoor parts or much greenery.
 * **night**: an outdoor picture whose median brightness is below 0.25.
+* ``attributes["water_body"]``: ``"sea"`` when water reaches the horizon across most of the width,
+  ``"lake"`` when a far shore stands between them.
 """
 
 from __future__ import annotations
@@ -148,6 +150,7 @@ def classify_picture(image: np.ndarray, context: dict, scale: float = 1.0, detec
     balance = detail_balance(grey)
     horizon = context.get("horizon")
     horizon_row = getattr(horizon, "row", None)
+    seg = context["segments"]
     fine = float(band(detailed_share(grey), 0.85, 1.0, 0.15))
     subject = any(score >= 0.55 and fraction >= 0.05 for score, fraction in detections)
 
@@ -194,8 +197,12 @@ def classify_picture(image: np.ndarray, context: dict, scale: float = 1.0, detec
     night = bool(outdoor and np.median(rgb.max(axis=2)) < 0.25)
     attributes = {}
     if water >= 0.05 and horizon_row is not None and horizon.source != "equirect":
-        # a straight, full-width shore line is a sea's or a lake's; otherwise a river or a pond
-        attributes["water_body"] = "sea" if water > 0.25 and nature < 0.1 else "lake"
+        # water reaching the horizon across most of the width is the sea; with a far shore, a lake
+        is_water = np.array([p == "water" for p in context["parts"]], dtype=bool)[seg.labels]
+        h = is_water.shape[0]
+        band_rows = is_water[int(horizon_row) : min(h, int(horizon_row + 0.04 * h) + 1)]
+        open_water = float(band_rows.any(axis=0).mean()) if band_rows.size else 0.0
+        attributes["water_body"] = "sea" if open_water >= 0.7 else "lake"
     if kind == "aerial":
         horizon_row = None
     if kind == "artwork" and "sky" in parts:
