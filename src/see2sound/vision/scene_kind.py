@@ -12,8 +12,8 @@ from cues measured on the working picture; the best one wins.
 * **aerial**: no sky and no horizon, detail everywhere (no smooth 16-pixel square) and as much at the
   top as at the bottom (a ground seen in perspective has more at the top), no sizeable confident
   detection.
-* **artwork**: flat colour areas (pixels whose 3×3 neighbourhood varies by at most two levels: a
-  photograph's noise rarely allows it), few distinct colours (the eight commonest 4-bit colours
+* **artwork**: flat colour areas outside the sky (pixels whose four neighbours differ by at most two
+  levels: a photograph's noise rarely allows it), few distinct colours (the eight commonest 4-bit colours
   cover most of the picture), a white or flat background along the border. It wins whenever its score
   reaches 0.6. Paintings with brush strokes are not caught (see docs/vision.md).
 * **indoor**: no sky, no outdoor parts and little greenery, and none of the above. A close-up or an
@@ -77,18 +77,27 @@ def part_fractions(context: dict) -> dict[str, float]:
     return out
 
 
-def flatness_cues(image: np.ndarray) -> dict[str, float]:
+def flatness_cues(image: np.ndarray, sky: np.ndarray | None = None) -> dict[str, float]:
     """Flat share, the eight commonest colours' share (4 bits per channel; 6-bit levels for a grey
-    picture) and a plain border's share."""
+    picture) and a plain border's share; the first two outside the ``sky`` mask (a sky is smooth in
+    any photograph)."""
     rgb = np.asarray(image, dtype=np.int16)
-    spread = ndimage.maximum_filter(rgb, (3, 3, 1)) - ndimage.minimum_filter(rgb, (3, 3, 1))
-    flat = float(np.mean(spread.max(axis=2) <= 2))
+    h, w = rgb.shape[:2]
+    keep = np.ones((h, w), dtype=bool) if sky is None or sky.all() else ~sky
+    # flat: each of the four neighbours within two levels in every channel
+    dx = np.abs(np.diff(rgb, axis=1)).max(axis=2) <= 2
+    dy = np.abs(np.diff(rgb, axis=0)).max(axis=2) <= 2
+    flat = 0.0
+    if h > 2 and w > 2:
+        flat_px = dx[1:-1, :-1] & dx[1:-1, 1:] & dy[:-1, 1:-1] & dy[1:, 1:-1]
+        inner = keep[1:-1, 1:-1]
+        flat = float(flat_px[inner].mean()) if inner.any() else 0.0
     if int(np.abs(rgb - rgb[..., :1]).max()) <= 8:  # grey: its levels are its colours
         index = (rgb[..., 0] >> 2).astype(np.int32)
     else:
         q = (rgb >> 4).astype(np.int32)
         index = (q[..., 0] << 8) | (q[..., 1] << 4) | q[..., 2]
-    counts = np.bincount(index.ravel(), minlength=4096)
+    counts = np.bincount(index[keep].ravel(), minlength=4096)
     top8 = float(np.sort(counts)[-8:].sum() / counts.sum())
     border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(float)
     plain_border = float(np.mean(np.abs(border - np.median(border, axis=0)).max(axis=1) <= 6))
@@ -145,7 +154,7 @@ def classify_picture(image: np.ndarray, context: dict, scale: float = 1.0, detec
     urban = sum(parts.get(p, 0.0) for p in URBAN_PARTS)
     water = parts.get("water", 0.0)
     has_sky = float(band(sky, 0.05, 1.0, 0.04))
-    flat = flatness_cues(image)
+    flat = flatness_cues(image, context["is_sky"][context["segments"].labels])
     sharp = sharpness_ratio(grey)
     balance = detail_balance(grey)
     horizon = context.get("horizon")
