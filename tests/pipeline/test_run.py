@@ -11,6 +11,9 @@ import pytest
 import soundfile as sf
 from PIL import Image, ImageDraw
 
+from see2sound.vision.backends import DETECTORS
+from tests.vision.synthetic import RedThings
+
 # ITU-R BS.775 loudspeaker azimuths of the 5.1 file order L R C LFE Ls Rs (LFE has no direction).
 AZ_51 = {0: 30.0, 1: -30.0, 2: 0.0, 4: 110.0, 5: -110.0}
 
@@ -39,7 +42,15 @@ def draw_scene(width: int, height: int, x_centre: float) -> Image.Image:
     return img
 
 
-def test_object_left_of_centre_is_heard_left_in_5_1(tmp_path, cli):
+@pytest.fixture
+def red_detectors(monkeypatch):
+    """Stand-in detectors "reddog" and "redcar" reporting the red disc (unnamed blobs are not voiced)."""
+    monkeypatch.setattr(DETECTORS, "_backends", dict(DETECTORS._backends))
+    DETECTORS.register("reddog", priority=-1)(lambda **_: RedThings("dog"))
+    DETECTORS.register("redcar", priority=-1)(lambda **_: RedThings("car"))
+
+
+def test_object_left_of_centre_is_heard_left_in_5_1(tmp_path, cli, red_detectors):
     width, height = 640, 480
     u = 170.0  # well left of centre
     draw_scene(width, height, u).save(tmp_path / "ball.png")
@@ -54,6 +65,8 @@ def test_object_left_of_centre_is_heard_left_in_5_1(tmp_path, cli):
         "1",
         "--duration",
         "4",
+        "--detector",
+        "reddog",
     )
     assert code == 0, err
     y, sr = sf.read(tmp_path / "out" / "ball.5.1.wav", always_2d=True)
@@ -86,11 +99,10 @@ def video_packets(path: Path) -> list[bytes]:
         return [bytes(p) for p in container.demux(container.streams.video[0]) if p.size]
 
 
-def test_object_moving_left_to_right_is_heard_moving(tmp_path, cli):
+def test_object_moving_left_to_right_is_heard_moving(tmp_path, cli, red_detectors):
     times, truth = make_moving_video(tmp_path / "move.mp4")
-    code, out, err = cli(
-        "run", tmp_path / "move.mp4", "-o", tmp_path / "out", "--format", "5.1", "--sources", "1", "--quiet"
-    )
+    args = ("--format", "5.1", "--sources", "1", "--detector", "redcar", "--quiet")
+    code, out, err = cli("run", tmp_path / "move.mp4", "-o", tmp_path / "out", *args)
     assert code == 0, err
     y, sr = sf.read(tmp_path / "out" / "move.5.1.wav", always_2d=True)
     assert abs(y.shape[0] / sr - 4.0) <= 1024 / sr  # as long as the video, within one audio frame

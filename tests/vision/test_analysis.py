@@ -1,4 +1,5 @@
-"""The vision stage on synthetic pictures with known truth (classical backends, no detector)."""
+"""The vision stage on synthetic pictures with known truth (classical backends; objects come from a
+stand-in detector whose boxes are drawn on the picture)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,31 @@ def classical():
     return load_backends(detector="none")
 
 
+class FakeDetector:
+    def __init__(self, detections=None, error=None):
+        self.detections, self.error = detections or [], error
+
+    def detect(self, image):
+        if self.error:
+            raise See2SoundError(self.error)
+        return list(self.detections)
+
+
+def detecting(*detections):
+    """Classical backends plus a detector that reports ``detections``."""
+    backends = load_backends(detector="none")
+    backends.detector = FakeDetector(list(detections))
+    backends.names["detector"] = "fake"
+    return backends
+
+
+def box_of(mask, label="sports ball", score=0.9):
+    v, u = np.nonzero(mask)
+    return Detection(
+        (float(u.min()), float(v.min()), float(u.max() + 1), float(v.max() + 1)), label, score, "fake"
+    )
+
+
 def camera_model(u, v, width, height, hfov_deg):
     """DESIGN §2 written out independently: ray (f, -(u-cx), -(v-cy))."""
     f = (width / 2) / math.tan(math.radians(hfov_deg) / 2)
@@ -27,12 +53,13 @@ def camera_model(u, v, width, height, hfov_deg):
 
 
 def source_at(analysis, u, v):
-    for s in analysis.sources:
+    """The placed object (a candidate: whether it is voiced is the composer's business) covering (u, v)."""
+    for s in analysis.candidates:
         x0, y0, x1, y1 = s.bbox
         if s.kind == "object" and x0 <= u <= x1 and y0 <= v <= y1:
             return s
     raise AssertionError(
-        f"no object source covers pixel ({u}, {v}): {[(s.label, s.bbox) for s in analysis.sources]}"
+        f"no object covers pixel ({u}, {v}): {[(s.label, s.bbox) for s in analysis.candidates]}"
     )
 
 
@@ -42,7 +69,7 @@ def test_object_direction_matches_the_camera_model(classical, cx, cy, hfov):
     mask = draw_disc(image, cx, cy, 35, (220, 40, 40))
     v, u = np.nonzero(mask)
     truth_az, truth_el = camera_model(u.mean(), v.mean(), 640, 480, hfov)
-    analysis = analyze_image(image, n_sources=4, hfov_deg=hfov, backends=classical)
+    analysis = analyze_image(image, n_sources=4, hfov_deg=hfov, backends=detecting(box_of(mask)))
     src = source_at(analysis, cx, cy)
     assert abs(src.azimuth_deg - truth_az) < 1.0
     assert abs(src.elevation_deg - truth_el) < 1.0
@@ -52,20 +79,22 @@ def test_object_direction_matches_the_camera_model(classical, cx, cy, hfov):
     assert src.polygon.shape == (4, 2)
 
 
-def test_depth_order_follows_the_ground_plane(classical):
+def test_depth_order_follows_the_ground_plane():
     image = outdoor_scene(800, 600, horizon=0.45)
     # three posts standing on the ground: the lower the foot, the nearer
     feet = {"near": 560, "middle": 420, "far": 320}
     colours = {"near": (230, 40, 40), "middle": (240, 220, 30), "far": (200, 40, 200)}
     columns = {"near": 120, "middle": 380, "far": 620}
+    boxes = []
     for name, foot in feet.items():
         draw_box(image, columns[name], foot - 120, columns[name] + 60, foot, colours[name])
-    analysis = analyze_image(image, n_sources=4, backends=classical)
+        # "sports ball" has no size prior: the distance is the depth map's alone
+        boxes.append(Detection((columns[name], foot - 120, columns[name] + 60, foot), "sports ball", 0.9))
+    analysis = analyze_image(image, n_sources=5, backends=detecting(*boxes))
     dist = {name: source_at(analysis, columns[name] + 30, feet[name] - 60).distance_m for name in feet}
     assert dist["near"] < dist["middle"] < dist["far"]
     sky = [s for s in analysis.candidates if s.label == "sky"]
     assert sky and sky[0].region.extra["measured_distance_m"] > dist["far"]
-    assert sky[0].distance_m == 20.0  # ambience is heard from near, not from the sky's median depth
     # flat ground at camera height 1.6 m: the near post's foot at about 1.6 / sin(angle below horizon)
     _, el_foot = camera_model(columns["near"] + 30, feet["near"], 800, 600, 65.0)
     _, el_horizon = camera_model(400, 0.45 * 600, 800, 600, 65.0)
@@ -73,13 +102,24 @@ def test_depth_order_follows_the_ground_plane(classical):
     assert dist["near"] == pytest.approx(expected, rel=0.35)
 
 
-def test_objects_beat_background(classical):
+def test_objects_beat_background():
     image = outdoor_scene()
-    draw_disc(image, 320, 330, 30, (230, 60, 30))
-    analysis = analyze_image(image, n_sources=1, backends=classical)
+    backends = detecting(box_of(draw_disc(image, 320, 330, 30, (230, 60, 30))))
+    analysis = analyze_image(image, n_sources=1, backends=backends)
     assert analysis.sources[0].kind == "object"
-    labels = {s.label for s in analyze_image(image, n_sources=4, backends=classical).sources}
+    labels = {s.label for s in analyze_image(image, n_sources=4, backends=backends).sources}
     assert "sky" in labels
+
+
+def test_unnamed_blobs_are_not_candidates(classical):
+    image = outdoor_scene()
+    draw_disc(image, 320, 330, 30, (230, 60, 30))  # salient, but nothing says what it is
+    analysis = analyze_image(image, n_sources=4, backends=classical)
+    assert analysis.candidates and all(c.kind == "part" for c in analysis.candidates)
+    assert {c.label for c in analysis.candidates} == {"sky", "grass"}
+    for c in analysis.candidates:
+        assert c.region.extra["part"] == c.label and c.region.extra["part_confidence"] >= 0.5
+        assert c.evidence["part"] == c.label and c.evidence["picture"] == "nature"
 
 
 def test_scene_parts_are_labelled(classical):
@@ -90,22 +130,13 @@ def test_scene_parts_are_labelled(classical):
     assert "road" in by_label and by_label["road"].sound_class == "traffic"
 
 
-def test_prompt_nouns_label_the_fitting_regions(classical):
-    image = outdoor_scene(ground=ROAD)
-    draw_disc(image, 200, 330, 30, (150, 90, 40))
-    analysis = analyze_image(image, n_sources=3, prompt="A dog barking by a busy road", backends=classical)
-    labels = {s.label: s for s in analysis.sources}
-    assert labels["dog"].kind == "object"
-    assert labels["traffic"].region.extra["part"] == "road"
-
-
 def test_featureless_picture_gives_one_centred_ambience_source(classical, caplog):
     image = np.full((240, 320, 3), 128, np.uint8)
     analysis = analyze_image(image, n_sources=4, backends=classical)
-    assert analysis.fallback
+    assert analysis.fallback and not analysis.candidates
     assert len(analysis.sources) == 1
     src = analysis.sources[0]
-    assert (src.label, src.azimuth_deg, src.elevation_deg) == ("ambience", 0.0, 0.0)
+    assert (src.azimuth_deg, src.elevation_deg) == (0.0, 0.0) and src.label
     assert src.distance_m > 0
     assert "no regions found" in caplog.text
 
@@ -122,24 +153,14 @@ def test_bad_arrays_are_refused(classical, image):
         analyze_image(image, backends=classical)
 
 
-def test_deterministic(classical):
+def test_deterministic():
     image = outdoor_scene()
-    draw_disc(image, 400, 300, 30, (220, 40, 40))
-    a = analyze_image(image, backends=classical)
-    b = analyze_image(image, backends=classical)
+    backends = detecting(box_of(draw_disc(image, 400, 300, 30, (220, 40, 40))))
+    a = analyze_image(image, backends=backends)
+    b = analyze_image(image, backends=backends)
     assert [(s.label, s.azimuth_deg, s.distance_m) for s in a.sources] == [
         (s.label, s.azimuth_deg, s.distance_m) for s in b.sources
     ]
-
-
-class FakeDetector:
-    def __init__(self, detections=None, error=None):
-        self.detections, self.error = detections or [], error
-
-    def detect(self, image):
-        if self.error:
-            raise See2SoundError(self.error)
-        return list(self.detections)
 
 
 @pytest.fixture
@@ -164,15 +185,16 @@ def test_detections_become_labelled_sources_with_size_prior_distance(fake_detect
     backends = load_backends()  # auto picks the fake detector
     assert backends.names["detector"] == "fake"
     analysis = analyze_image(image, n_sources=3, backends=backends)
-    dog = analysis.sources[0]
-    assert (dog.label, dog.sound_class, dog.origin) == ("dog", "dog barking", "fake")
+    (dog,) = [c for c in analysis.candidates if c.kind == "object"]
+    assert (dog.label, dog.origin, dog.region.extra["detector_label"]) == ("dog", "fake", "dog")
+    assert dog in analysis.sources
     az, el = camera_model(639.5, 429.5, 1024, 768, 65.0)
     assert abs(dog.azimuth_deg - az) < 1.0 and abs(dog.elevation_deg - el) < 1.0
     prior = 803.7 * 0.6 / 60 * (0.8 / 0.6 * 60 / 80) ** (1 / 3)
     assert dog.region.extra["size_prior_distance_m"] == pytest.approx(prior, rel=0.05)
     assert dog.distance_m == pytest.approx(prior, rel=0.5)
     # a classical duplicate of the same object is not listed again
-    assert sum(1 for s in analysis.sources if s.kind == "object") == 1
+    assert sum(1 for s in analysis.candidates if s.kind == "object") == 1
 
 
 def test_prompt_prefers_the_detected_class(fake_detector):
@@ -196,7 +218,7 @@ def test_broken_detector_falls_back_with_a_notice(fake_detector, caplog):
     image = outdoor_scene()
     draw_disc(image, 300, 300, 30, (220, 40, 40))
     analysis = analyze_image(image, n_sources=2, backends=load_backends())
-    assert analysis.sources and analysis.sources[0].kind == "object"
+    assert {c.label for c in analysis.candidates} == {"sky", "grass"}
     assert "detector failed" in caplog.text and "corrupt" in caplog.text
 
 
@@ -206,25 +228,29 @@ def test_auto_without_a_usable_detector_uses_classical_only():
     assert backends.detector is None or backends.names.get("detector")
 
 
-def test_equirect_object_across_the_seam_is_behind(classical):
-    image = outdoor_scene(1024, 512)
-    # a box split across the left and right edges: one object straight behind the listener
-    draw_box(image, 0, 250, 40, 330, (220, 40, 40))
-    draw_box(image, 984, 250, 1024, 330, (220, 40, 40))
-    analysis = analyze_image(image, n_sources=4, projection="equirect", backends=classical)
-    behind = [s for s in analysis.candidates if s.kind == "object"]
-    assert behind, [(s.label, s.bbox) for s in analysis.candidates]
-    # the two halves are one object, and its mean direction is straight behind (not in front)
-    assert len(behind) == 1
-    assert abs(behind[0].azimuth_deg) > 179.0 and behind[0].bbox[0] == 0 and behind[0].bbox[2] == 1024
+def test_equirect_region_across_the_seam_is_behind():
+    from see2sound.vision.analysis import _place
+    from see2sound.vision.mask_geometry import mask_box
+    from see2sound.vision.types import DepthMap, Region
+
+    # a mask split across the left and right edges: one region straight behind the listener
+    mask = np.zeros((64, 128), dtype=bool)
+    mask[30:40, :5] = mask[30:40, -5:] = True
+    region = Region(mask=mask, box=mask_box(mask), labels=[("dog", 0.9)], extra={"kind": "object"})
+    image = np.zeros((64, 128, 3), np.uint8)
+    depth = DepthMap(np.full((64, 128), 5.0), along_ray=True)
+    draft = _place(region, image, 8.0, depth, (1024, 512), 360.0, "equirect")
+    # its mean direction is straight behind (not in front, as the mean pixel would say)
+    assert abs(draft.azimuth_deg) > 179.0 and draft.distance_m == pytest.approx(5.0)
 
 
 def test_depth_range_is_respected():
     backends = load_backends(detector="none", depth_range_m=(2.0, 30.0))
     image = outdoor_scene()
-    draw_disc(image, 300, 400, 30, (220, 40, 40))
     analysis = analyze_image(image, n_sources=4, backends=backends)
+    assert analysis.sources
     assert analysis.depth.depth_m.min() >= 2.0 and analysis.depth.depth_m.max() <= 30.0
-    assert all(2.0 <= s.distance_m <= 30.0 * 1.3 for s in analysis.sources)  # ray vs axis at the edges
+    placed = [c for c in analysis.candidates if c.role != "bed"]  # a bed is heard at the listener
+    assert all(2.0 <= s.distance_m <= 30.0 * 1.3 for s in placed)  # ray vs axis at the edges
     with pytest.raises(See2SoundError, match="depth-range"):
         load_backends(detector="none", depth_range_m=(5.0, 1.0))

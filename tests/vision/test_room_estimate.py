@@ -28,6 +28,7 @@ def indoor_scene(width: int = 320, height: int = 240, seed: int = 0) -> np.ndarr
     floor = int(0.7 * height)
     image[floor:] = np.array((140, 95, 55)) + rng.integers(-10, 11, (height - floor, width, 3))
     draw_box(image, width * 2 // 5, height // 2, width * 3 // 5, height * 3 // 4, (60, 60, 70))
+    image += rng.integers(-3, 4, image.shape)  # a camera's noise
     return np.clip(image, 0, 255).astype(np.uint8)
 
 

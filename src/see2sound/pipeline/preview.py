@@ -2,9 +2,12 @@
 
 Drawn with Pillow alone (no plotting library: importing one costs more than the whole drawing), so the
 same input gives the same bytes. Left panel: the picture with each source's mask tinted, its box, and a
-label ``id label / az … el … distance m``. Right panel: the listener seen from above, forward up and
-left to the left (DESIGN §2), each source's path with a dot where it starts, the radius on a log scale
-``log(1 + metres)`` so that a cup at 30 cm and the sky at 300 m both show.
+label ``id label / sound class, role / az … el … distance m / evidence`` (the detector's score against
+the score it needed, or the scene part and its confidence); the horizon as a dashed line; the kind of
+picture in the panel's title; detections that were not trusted as thin grey boxes. Right panel: the
+listener seen from above, forward up and left to the left (DESIGN §2), each source's path with a dot
+where it starts, the radius on a log scale ``log(1 + metres)`` so that a cup at 30 cm and the sky at
+300 m both show.
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ AXIS_GREY = (217, 217, 217)
 TEXT_PX, TITLE_PX, TICK_PX = 11, 13, 13  # font sizes (8, 9 and 10 pt at 100 dpi)
 
 
-def write_preview(path: str | os.PathLike, image: np.ndarray, drafts: list, scene) -> None:
+def write_preview(
+    path: str | os.PathLike, image: np.ndarray, drafts: list, scene, picture=None, dropped=None
+) -> None:
     """Draw ``preview.png``: the picture with each source's mask, box, label and az/el/distance, and a
     top-down map of the sources.
 
@@ -57,18 +62,40 @@ def write_preview(path: str | os.PathLike, image: np.ndarray, drafts: list, scen
         ``region.mask`` (any size, stretched over the picture; ``None`` for later video frames).
     scene : Scene
         The scene written from them: ids, labels, positions or trajectories, duration.
+    picture : PictureKind, optional
+        The kind of picture (default: the one the drafts' regions carry, if any): its name goes in a
+        corner and its horizon row (pixels of ``image``) is drawn.
+    dropped : list of dict, optional
+        Detections that failed trust (``label``, ``score``, ``threshold``, ``box`` in pixels of ``image``).
     """
     from PIL import Image, ImageDraw
 
     canvas = Image.new("RGB", PREVIEW_SIZE, (255, 255, 255))
     draw = ImageDraw.Draw(canvas, "RGBA")
-    _draw_picture(canvas, draw, _as_rgb8(image), drafts, scene)
+    if picture is None:
+        picture = next((d.region.extra.get("picture") for d in drafts if _extra(d).get("picture")), None)
+    _draw_picture(canvas, draw, _as_rgb8(image), drafts, scene, picture, dropped or [])
     _draw_map(draw, scene)
     # fast zlib level: a few times faster than the default for a slightly larger file
     canvas.save(path, format="PNG", compress_level=1)
 
 
-def _draw_picture(canvas, draw, image: np.ndarray, drafts: list, scene) -> None:
+def _extra(draft) -> dict:
+    return getattr(getattr(draft, "region", None), "extra", None) or {}
+
+
+def _evidence_line(draft) -> str:
+    """``score 0.68 >= 0.55`` for a detection, ``part 0.92`` for a scene part, else empty."""
+    ev = getattr(draft, "evidence", None) or {}
+    if ev.get("score") is not None:
+        threshold = ev.get("threshold")
+        return f"score {ev['score']:.2f}" + (f" >= {threshold:.2f}" if threshold is not None else "")
+    if ev.get("part"):
+        return f"{ev['part']} {float(ev.get('part_confidence', 0.0)):.2f}"
+    return ""
+
+
+def _draw_picture(canvas, draw, image: np.ndarray, drafts: list, scene, kind, dropped) -> None:
     from PIL import Image, ImageDraw
 
     h, w = image.shape[:2]
@@ -81,12 +108,32 @@ def _draw_picture(canvas, draw, image: np.ndarray, drafts: list, scene) -> None:
     pen = ImageDraw.Draw(panel, "RGBA")  # drawn on the panel: boxes and labels end at its edges
     sx, sy = size[0] / w, size[1] / h
     font = _font(TEXT_PX)
+    horizon = getattr(kind, "horizon_row", None)
+    if horizon is not None and 0 <= horizon < h:
+        y = (horizon + 0.5) * sy
+        for x in range(0, size[0], 12):  # dashed
+            pen.line([(x, y), (min(x + 7, size[0]), y)], fill=(255, 255, 255, 220), width=1)
+        pen.text((size[0] - 4, y - 2), "horizon", fill=(255, 255, 255, 230), font=font, anchor="rd")
+    for item in dropped:
+        x0, y0, x1, y1 = (float(v) for v in item["box"])
+        pen.rectangle(
+            [x0 * sx, y0 * sy, max(x0, x1) * sx, max(y0, y1) * sy], outline=(160, 160, 160), width=1
+        )
+        note = f"{item['label']} {item['score']:.2f} < {item['threshold']:.2f} (not trusted)"
+        pen.text((x0 * sx + 3, max(y1 * sy - 3, 0)), note, fill=(200, 200, 200), font=font, anchor="ld")
     for i, (draft, src) in enumerate(zip(drafts, scene.sources, strict=False)):
         colour = TAB10[i % 10]
         x0, y0, x1, y1 = (float(v) for v in draft.bbox)
         pen.rectangle([x0 * sx, y0 * sy, max(x0, x1) * sx, max(y0, y1) * sy], outline=colour, width=2)
         az, el, dist = src.direction_at(0.0)
-        text = f"{src.id} {src.label}\naz {az:.0f}° el {el:.0f}° {dist:.1f} m"
+        sound = getattr(src, "sound_class", None) or getattr(draft, "sound_class", "")
+        role = getattr(src, "role", None) or getattr(draft, "role", None)
+        lines = [f"{src.id} {src.label}", f"{sound}{', ' + role if role else ''}"]
+        lines.append(f"az {az:.0f}° el {el:.0f}° {dist:.1f} m")
+        evidence = _evidence_line(draft)
+        if evidence:
+            lines.append(evidence)
+        text = "\n".join(lines)
         left, top, right, bottom = pen.multiline_textbbox((0, 0), text, font=font, spacing=2)
         pad = 3
         box_w, box_h = right - left + 2 * pad, bottom - top + 2 * pad
@@ -98,7 +145,11 @@ def _draw_picture(canvas, draw, image: np.ndarray, drafts: list, scene) -> None:
     ox = bx0 + (bx1 - bx0 - size[0]) // 2
     oy = by0 + (by1 - by0 - size[1]) // 2
     canvas.paste(panel, (ox, oy))
-    title = "regions (mask, box, label, azimuth / elevation / distance)"
+    title = "sources (mask, box, label, sound, azimuth / elevation / distance, evidence)"
+    if kind is not None:  # the kind of picture heads the panel
+        title = f"{kind.kind} ({kind.confidence:.2f}), {'outdoor' if kind.outdoor else 'indoor'}"
+        title += ", night" if getattr(kind, "night", False) else ""
+        title += ": sources (box, label, sound, az / el / distance, evidence)"
     _text(draw, (ox + size[0] / 2, oy - 5), title, _font(TITLE_PX), (0, 0, 0), "mb")
 
 

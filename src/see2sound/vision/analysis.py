@@ -27,9 +27,11 @@ from .projection import (
     focal_length_px,
     pixel_to_direction,
 )
-from .scene_parts import AMBIENCE, PART_SOUNDS
+from .scene_kind import PictureKind, classify_picture
+from .scene_parts import AMBIENCE, MIN_CONFIDENCE, PART_SOUNDS
 from .size_priors import prior_axial_depth_m
 from .sound_classes import coco_sound
+from .trust import judge
 from .types import DepthMap, Detection, Region
 
 log = get_logger(__name__)
@@ -41,6 +43,11 @@ PRIOR_WEIGHT = 0.7  # weight of a size prior against the depth map, in log-dista
 # Ambience (sky, sea, a forest) is heard from its near edge, not from its median point hundreds of metres
 # away: its source distance is capped so that 1/r attenuation does not silence it.
 AMBIENCE_MAX_DISTANCE_M = 20.0
+# an aerial picture is seen looking down from above: its centre this far below the horizon, the ground
+# this far below the listener
+AERIAL_PITCH_DEG = 60.0
+AERIAL_HEIGHT_M = 80.0
+CLOSEUP_DISTANCE_M = (0.3, 1.5)  # a close-up's things are within reach
 
 
 @dataclass
@@ -50,7 +57,7 @@ class SourceDraft:
     label: str
     sound_class: str
     confidence: float
-    kind: str  # "object" or "ambience"
+    kind: str  # "object" (a trusted detection) or "part" (a confident scene part)
     azimuth_deg: float
     elevation_deg: float
     distance_m: float
@@ -77,7 +84,9 @@ class ImageAnalysis:
     backends: dict[str, str]
     fallback: bool = False
     room: dict | None = None  # the environment (see .room.estimate_room): the scene's "room"
-    picture: object | None = None  # what kind of picture it is (see .scene_kind.PictureKind)
+    picture: PictureKind | None = None  # what kind of picture it is
+    # detections that failed trust: {"label", "score", "threshold", "box", "reasons"} (not candidates)
+    dropped: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -221,10 +230,12 @@ def _detection_region(det: Detection, small: np.ndarray, scale: float, context: 
     )
 
 
-def _detect(detector, image: np.ndarray, prompt: str | None = None) -> list[Detection]:
-    """Detections above the detector's score threshold; of two boxes on one object (a cat also seen as
-    a dog) the better-scored one is kept (class-agnostic suppression at IoU 0.7). Detectors that take a
-    prompt (open-vocabulary ones such as OWLv2) look for the prompt's nouns."""
+def _detect(detector, image: np.ndarray, prompt: str | None = None) -> list[tuple[Detection, tuple | None]]:
+    """Detections above the detector's score threshold, each with its best rival ``(label, score)``:
+    of two boxes on one object (a cat also seen as a dog) the better-scored one is kept (class-agnostic
+    suppression at IoU 0.7) and the other is its rival; a box mostly (80 %) inside a better box of the
+    same class is dropped (one bicycle seen twice). Detectors that take a prompt (open-vocabulary
+    ones such as OWLv2) look for the prompt's nouns."""
     from .tracking import box_iou
 
     if prompt and hasattr(detector, "prompt"):
@@ -232,11 +243,129 @@ def _detect(detector, image: np.ndarray, prompt: str | None = None) -> list[Dete
     detect = getattr(detector, "detect", None) or detector
     min_score = getattr(detector, "min_score", DETECTION_MIN_SCORE)
     found = sorted((d for d in detect(image) if d.score >= min_score), key=lambda d: -d.score)
-    kept: list[Detection] = []
+    kept: list[list] = []
     for d in found:
-        if all(box_iou(d.box, k.box) < 0.7 for k in kept):
-            kept.append(d)
-    return kept
+        same = next((k for k in kept if box_iou(d.box, k[0].box) >= 0.7), None)
+        if same is None:
+            # a box mostly inside a better one of the same class is a part of that object seen again
+            if any(k[0].label == d.label and _inside_fraction(d.box, k[0].box) >= 0.8 for k in kept):
+                continue
+            kept.append([d, None])
+        elif same[1] is None and d.label != same[0].label:
+            same[1] = (d.label, float(d.score))
+    return [(d, rival) for d, rival in kept]
+
+
+def _inside_fraction(box, outer) -> float:
+    """Share of ``box``'s area that lies inside ``outer``."""
+    ix = max(0.0, min(box[2], outer[2]) - max(box[0], outer[0]))
+    iy = max(0.0, min(box[3], outer[3]) - max(box[1], outer[1]))
+    area = max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
+    return ix * iy / area if area > 0 else 0.0
+
+
+def _context_near(box, scale: float, sky: np.ndarray, water: np.ndarray) -> dict:
+    """Sky around the box, water in or below it (masks of the working picture)."""
+    h, w = sky.shape
+    x0, y0, x1, y1 = (np.asarray(box, dtype=float) / scale).tolist()
+    bw, bh = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+
+    def window(a0, b0, a1, b1):
+        r0, r1 = int(np.clip(b0, 0, h)), int(np.clip(b1, 0, h))
+        c0, c1 = int(np.clip(a0, 0, w)), int(np.clip(a1, 0, w))
+        return (slice(r0, r1), slice(c0, c1)) if r1 > r0 and c1 > c0 else None
+
+    around = window(x0 - bw, y0 - bh, x1 + bw, y1 + bh)
+    under = window(x0 - 0.25 * bw, y0 + 0.5 * bh, x1 + 0.25 * bw, y1 + 0.5 * bh)
+    return {
+        "sky_near": bool(around is not None and sky[around].mean() >= 0.2),
+        "water_near": bool(under is not None and water[under].mean() >= 0.1),
+    }
+
+
+def _box_fraction(box, size) -> float:
+    x0, y0, x1, y1 = box
+    return max(x1 - x0, 0.0) * max(y1 - y0, 0.0) / float(size[0] * size[1])
+
+
+def _trusted(detections, scale, context, picture, size) -> tuple[list, list[dict]]:
+    """Split the detections into trusted ones (with their verdict) and the dropped records."""
+    road = picture.parts.get("road", 0.0) >= 0.02
+    labels = context["segments"].labels
+    sky = context["is_sky"][labels]
+    water = np.array([p == "water" for p in context["parts"]], dtype=bool)[labels]
+    trusted, dropped = [], []
+    for det, rival in detections:
+        fraction = _box_fraction(det.box, size)
+        near = _context_near(det.box, scale, sky, water)
+        verdict = judge(det.label, det.score, fraction, picture, road=road, rival=rival, **near)
+        if verdict.trusted:
+            trusted.append((det, verdict))
+        else:
+            dropped.append(
+                {
+                    "label": det.label,
+                    "score": round(float(det.score), 3),
+                    "threshold": verdict.threshold,
+                    "box": [round(float(b), 1) for b in det.box],
+                    "reasons": verdict.reasons,
+                    "detector": det.backend,
+                }
+            )
+    return trusted, dropped
+
+
+def _pitch_down(az_deg: float, el_deg: float, pitch_deg: float) -> tuple[float, float]:
+    """A direction seen by a camera tilted ``pitch_deg`` down, in the level listener frame."""
+    a, e, p = np.radians([az_deg, el_deg, pitch_deg])
+    x, y, z = np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)
+    x, z = x * np.cos(p) + z * np.sin(p), -x * np.sin(p) + z * np.cos(p)
+    return float(np.degrees(np.arctan2(y, x))), float(np.degrees(np.arctan2(z, np.hypot(x, y))))
+
+
+def _fit_to_picture(draft: SourceDraft, picture: PictureKind) -> None:
+    """Aerial views put everything far below the listener; close-ups keep everything within reach."""
+    if picture.kind == "aerial":
+        draft.azimuth_deg, draft.elevation_deg = _pitch_down(
+            draft.azimuth_deg, draft.elevation_deg, AERIAL_PITCH_DEG
+        )
+        below = np.sin(np.radians(-draft.elevation_deg))
+        draft.distance_m = float(np.clip(AERIAL_HEIGHT_M / max(below, 0.2), AERIAL_HEIGHT_M, 400.0))
+        if draft.kind == "part":
+            draft.region.extra["measured_distance_m"] = round(draft.distance_m, 3)
+            draft.distance_m = min(draft.distance_m, AMBIENCE_MAX_DISTANCE_M)
+    elif picture.kind == "closeup":
+        draft.distance_m = float(np.clip(draft.distance_m, *CLOSEUP_DISTANCE_M))
+
+
+def _evidence(draft: SourceDraft, picture: PictureKind, verdict=None) -> dict:
+    extra = draft.region.extra
+    if draft.kind == "object":
+        score = next((s for name, s in draft.region.labels if name == extra.get("detector_label")), None)
+        return {
+            "detector": draft.origin,
+            "score": None if score is None else round(float(score), 3),
+            "threshold": None if verdict is None else verdict.threshold,
+            "picture": picture.kind,
+            "reasons": list(verdict.reasons) if verdict is not None else [],
+        }
+    part, confidence = extra.get("part"), float(extra.get("part_confidence", 0.0))
+    return {
+        "part": part,
+        "part_confidence": round(confidence, 3),
+        "picture": picture.kind,
+        "reasons": [f"{part} {confidence:.2f} >= {MIN_CONFIDENCE:.2f}"],
+    }
+
+
+def _is_candidate(region: Region, picture: PictureKind) -> bool:
+    """A trusted detection, or a confident scene part that can be in this kind of picture."""
+    if region.extra.get("detector_label") is not None:
+        return True
+    part = region.extra.get("part")
+    if part is None or part == AMBIENCE or float(region.extra.get("part_confidence", 0.0)) < MIN_CONFIDENCE:
+        return False
+    return part in picture.parts  # the picture's kind rules out some (no sky or grass indoors)
 
 
 @lru_cache(maxsize=1)
@@ -294,7 +423,7 @@ def _place(
             )
             region.extra["size_prior_distance_m"] = round(prior_distance, 3)
     region.depth_m = median_depth
-    if region.extra.get("kind") == "ambience" and distance > AMBIENCE_MAX_DISTANCE_M:
+    if region.extra.get("kind") in ("part", "ambience") and distance > AMBIENCE_MAX_DISTANCE_M:
         region.extra["measured_distance_m"] = round(float(distance), 3)
         distance = AMBIENCE_MAX_DISTANCE_M
     label, confidence = region.labels[0] if region.labels else (AMBIENCE, 0.0)
@@ -381,15 +510,30 @@ def analyze_image(
         _run_beside(_detect, backends.detector, image, prompt) if backends.detector is not None else None
     )
     regions = list(backends.regions.propose(small, max_candidates, min_area, context))
+    from .classical import analyse_picture
+
+    analyse_picture(small, context)  # horizon, sky and parts (cached when the classical regions ran)
+    detections: list = []
     if backends.detector is not None:
         try:
             detections = pending.result()
         except See2SoundError as exc:
             log.warning("object detector failed (%s); using classical regions only", exc)
-            backends.detector, detections = None, []
-        det_regions = [
-            r for d in detections if (r := _detection_region(d, small, scale, context)) is not None
-        ]
+            backends.detector = None
+    picture = classify_picture(
+        small, context, scale, [(d.score, _box_fraction(d.box, (width, height))) for d, _ in detections]
+    )
+    context["picture"] = picture
+    verdicts: dict[int, object] = {}
+    dropped: list[dict] = []
+    if backends.detector is not None:
+        trusted, dropped = _trusted(detections, scale, context, picture, (width, height))
+        det_regions = []
+        for det, verdict in trusted:
+            region = _detection_region(det, small, scale, context)
+            if region is not None:
+                verdicts[id(region)] = verdict
+                det_regions.append(region)
         # a classical object mostly covered by a detection is the same object; a "scene part" lying
         # inside a detected object is part of it (an orange sleeve is not a fire)
         regions = [
@@ -401,7 +545,7 @@ def analyze_image(
             )
         ]
         regions = det_regions + regions
-    regions = [r for r in regions if r.mask.any()]
+    regions = [r for r in regions if r.mask.any() and _is_candidate(r, picture)]
     backends.labels.label(small, regions, context)
     depth = backends.depth.estimate(small, hfov, projection, context)
     if depth.depth_m.shape != small.shape[:2]:
@@ -409,13 +553,19 @@ def analyze_image(
             f"depth backend returned a {depth.depth_m.shape} map for a {small.shape[:2]} picture"
         )
     candidates = [_place(r, small, scale, depth, (width, height), hfov, projection) for r in regions]
-    picture = context.get("picture")  # scene_kind.classify_picture's verdict, when it ran
+    for draft in candidates:
+        if projection == "perspective":
+            _fit_to_picture(draft, picture)
+        draft.evidence = _evidence(draft, picture, verdicts.get(id(draft.region)))
+        draft.region.extra["picture"] = picture  # for the preview
     sources = choose_sources(candidates, picture, n_sources, prompt)
     fallback = not any(s.role == "spot" for s in sources)
     from .room import estimate_room
 
     room = estimate_room(small, depth, hfov, projection, context)
-    return ImageAnalysis(sources, candidates, depth, scale, dict(backends.names), fallback, room)
+    return ImageAnalysis(
+        sources, candidates, depth, scale, dict(backends.names), fallback, room, picture, dropped
+    )
 
 
 def _frame_parts(frame) -> tuple[float, np.ndarray]:

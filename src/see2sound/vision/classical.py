@@ -1,7 +1,7 @@
 """The embedded classical backends (no weights, no network): regions, depth and labels.
 
-All three share one analysis of the picture (segmentation, scene parts, horizon, saliency) kept in the
-``context`` dict that the stage passes to every backend of one picture.
+All three share one analysis of the picture (segmentation, horizon and sky, scene parts) kept
+in the ``context`` dict that the stage passes to every backend of one picture.
 """
 
 from __future__ import annotations
@@ -21,60 +21,64 @@ from .depth_cues import (
     log_interpolate,
     segment_contact_distance,
 )
+from .horizon import (
+    EDGE_MIN_STRENGTH,
+    Horizon,
+    combine,
+    edge_horizon,
+    find_sky,
+    sky_horizon,
+    sky_likeness,
+    split_at_row,
+)
 from .mask_geometry import mask_box, min_area_rectangle
 from .projection import direction_grid, pixel_to_direction
-from .saliency import region_contrast_saliency, spectral_residual_saliency
-from .scene_parts import AMBIENCE, AMBIENCE_PARTS, PART_SOUNDS, PART_WEIGHTS, classify_parts
+from .scene_parts import AMBIENCE, PART_SOUNDS, PART_WEIGHTS, PARTS, classify_parts
 from .segmentation import adjacency, oversegment, segment_statistics
 from .types import DepthMap, Region
 
-BACKGROUND_PARTS = ("sky", "road", "sand", "snow", "building", "water", "vegetation")
-OBJECT_SALIENCY = 0.45  # segments at least this salient (0..1) form objects
+SPLIT_MIN_WIDTH = 0.3  # segments at least this wide (fraction of the width) are cut at a strong horizon
 
 
 def analyse_picture(image: np.ndarray, context: dict) -> dict:
-    """Segmentation, statistics, scene parts, horizon and saliency of ``image``, cached in ``context``."""
+    """Segmentation, statistics, horizon, sky and scene parts of ``image``, cached in ``context`` (keys
+    ``segments``, ``horizon`` / ``horizon_row``, ``is_sky``, ``parts``, ``part_confidence``,
+    ``adjacency``)."""
     if "segments" in context:
         return context
     wrap = context.get("projection") == "equirect"
     labels = oversegment(image)
     seg = segment_statistics(image, labels, wrap=wrap)
-    parts, confidence = classify_parts(seg)
     h, w = labels.shape
-    is_sky = np.array([p == "sky" for p in parts])
-    horizon_row = _horizon_row(labels, is_sky, context.get("projection", "perspective"))
-    size = float(max(h, w))
-    contrast = region_contrast_saliency(seg.mean_lab, seg.area, seg.centroid_yx / size, seg.border_fraction)
-    sr = spectral_residual_saliency(image.astype(float).mean(axis=2))
-    sr_mean = np.bincount(labels.ravel(), weights=sr.ravel(), minlength=seg.count) / np.maximum(seg.area, 1)
-    saliency = 0.75 * contrast + 0.25 * sr_mean
-    background = np.array(
-        [c if p in BACKGROUND_PARTS else 0.0 for p, c in zip(parts, confidence, strict=True)]
-    )
-    saliency = saliency * (1.0 - 0.7 * np.clip(background, 0, 1))
+    edge_row, edge_strength = (None, 0.0) if wrap else edge_horizon(image)
+    if edge_row is not None and edge_strength >= EDGE_MIN_STRENGTH:
+        # a lake mirroring the sky is one colour with it: cut wide sky-like segments reaching down from
+        # the top edge at a strong full-width edge
+        eligible = ((seg.right - seg.left + 1) >= SPLIT_MIN_WIDTH * w) & seg.touches_top
+        eligible &= sky_likeness(seg) >= 0.5
+        split = split_at_row(labels, edge_row, eligible)
+        if split is not None:
+            labels = split
+            seg = segment_statistics(image, labels, wrap=wrap)
+    adj = adjacency(labels, wrap=wrap)
+    is_sky = find_sky(seg, adj)
+    if wrap:  # a 360° picture: the horizon is its equator
+        horizon = Horizon(h / 2, 1.0, "equirect")
+    else:
+        horizon = combine(sky_horizon(seg, is_sky), edge_row, edge_strength, h)
+    if horizon.row is not None:  # nothing below the horizon is sky
+        is_sky &= seg.centroid_yx[:, 0] < horizon.row
+    parts, confidence = classify_parts(seg, horizon.row, is_sky)
     context.update(
         segments=seg,
         parts=parts,
         part_confidence=confidence,
         is_sky=is_sky,
-        horizon_row=horizon_row,
-        saliency=saliency,
-        adjacency=adjacency(labels, wrap=wrap),
+        horizon=horizon,
+        horizon_row=None if wrap else horizon.row,
+        adjacency=adj,
     )
     return context
-
-
-def _horizon_row(labels: np.ndarray, is_sky: np.ndarray, projection: str) -> float | None:
-    """The horizon row: just below the sky where there is sky, else ``None`` (a level camera)."""
-    h = labels.shape[0]
-    if projection == "equirect" or not is_sky.any():
-        return None
-    sky = is_sky[labels]
-    columns = sky.any(axis=0)
-    if columns.mean() < 0.3:
-        return None
-    lowest = h - 1 - np.argmax(sky[::-1, columns], axis=0)
-    return float(np.clip(np.median(lowest) + 1, 0.2 * h, 0.8 * h))
 
 
 def _region(mask: np.ndarray, kind: str, score: float, **extra) -> Region:
@@ -89,44 +93,26 @@ def _region(mask: np.ndarray, kind: str, score: float, **extra) -> Region:
 
 
 class ClassicalRegions:
-    """Salient objects (groups of adjacent salient segments) and ambience parts (sky, water, …)."""
+    """Scene-part regions (sky, water, grass, …): the largest connected pieces of each confident part.
+
+    Salient but unnamed blobs are not proposed: colour cannot say what they are, and a region whose
+    sound is unknown is not voiced (objects come from a detector).
+    """
 
     name = "classical"
 
     def propose(self, image: np.ndarray, max_regions: int, min_area: float, context: dict) -> list[Region]:
         ctx = analyse_picture(image, context)
-        seg, parts, conf, sal = ctx["segments"], ctx["parts"], ctx["part_confidence"], ctx["saliency"]
+        seg, parts, conf = ctx["segments"], ctx["parts"], ctx["part_confidence"]
         labels = seg.labels
         if seg.count < 2:  # a featureless picture has nothing to tell apart
             return []
         total = float(labels.size)
         min_pixels = max(4.0, min_area * total)
         regions: list[Region] = []
-
-        # objects: connected groups of salient segments
-        salient = sal >= OBJECT_SALIENCY
-        if salient.any():
-            adj = ctx["adjacency"] & salient[:, None] & salient[None, :]
-            from scipy.sparse.csgraph import connected_components
-
-            _, group = connected_components(adj, directed=False)
-            for g in np.unique(group[salient]):
-                members = np.flatnonzero(salient & (group == g))
-                area = seg.area[members].sum()
-                if area < min_pixels or area > 0.5 * total:
-                    continue
-                mask = np.isin(labels, members)
-                mean_sal = float(np.average(sal[members], weights=seg.area[members]))
-                regions.append(_region(mask, "object", 0.5 + 0.5 * mean_sal, saliency=mean_sal))
-        object_segments = {int(i) for r in regions for i in np.unique(labels[r.mask])}
-
-        # ambience: connected components of each scene part among the remaining segments
-        for part in sorted(set(parts) & set(AMBIENCE_PARTS)):
-            members = [i for i, p in enumerate(parts) if p == part and i not in object_segments]
-            if not members:
-                continue
-            part_mask = np.isin(labels, members)
-            components, n = ndimage.label(part_mask)
+        for part in sorted(set(parts) & set(PARTS)):
+            members = [i for i, p in enumerate(parts) if p == part]
+            components, n = ndimage.label(np.isin(labels, members))
             if n == 0:
                 continue
             sizes = np.bincount(components.ravel(), minlength=n + 1)[1:]
@@ -138,12 +124,7 @@ class ClassicalRegions:
                 segs = np.unique(labels[mask])
                 confidence = float(np.average(conf[segs], weights=seg.area[segs]))
                 score = 0.45 * PART_WEIGHTS.get(part, 0.2) * confidence * (0.5 + 0.5 * sizes[k] / total)
-                regions.append(_region(mask, "ambience", score, part=part, part_confidence=confidence))
-        if not any(r.extra["kind"] == "ambience" for r in regions):
-            # no recognisable scene part: the rest of the picture is the generic ambience
-            rest = ~np.isin(labels, sorted(object_segments))
-            if rest.sum() >= max(min_pixels, 0.1 * total):
-                regions.append(_region(rest, "ambience", 0.05, part=AMBIENCE, part_confidence=0.0))
+                regions.append(_region(mask, "part", score, part=part, part_confidence=round(confidence, 3)))
         regions.sort(key=lambda r: -r.score)
         return regions[:max_regions]
 
@@ -161,8 +142,11 @@ class ClassicalDepth:
         seg, is_sky = ctx["segments"], ctx["is_sky"]
         labels = seg.labels
         h, w = labels.shape
-        # outdoors when a real piece of sky shows (not a stray bright patch)
-        outdoor = bool(seg.area[is_sky].sum() >= 0.05 * labels.size)
+        picture = ctx.get("picture")
+        if picture is not None:  # the picture's kind (scene_kind.classify_picture) decides
+            outdoor = bool(picture.outdoor)
+        else:  # outdoors when a real piece of sky shows (not a stray bright patch)
+            outdoor = bool(seg.area[is_sky].sum() >= 0.05 * labels.size)
         near_m, far_m = self.depth_range_m or (OUTDOOR_RANGE_M if outdoor else INDOOR_RANGE_M)
         camera_height = OUTDOOR_CAMERA_HEIGHT_M if outdoor else INDOOR_CAMERA_HEIGHT_M
         _, elevation = direction_grid(w, h, hfov_deg, projection)
@@ -194,7 +178,7 @@ class ClassicalDepth:
 
 
 class ClassicalLabels:
-    """Scene-part labels from colour, texture and position, with an honest ``ambience`` when unsure."""
+    """Scene-part labels from colour, texture and place, with an honest ``ambience`` when unsure."""
 
     name = "classical"
 
@@ -203,6 +187,11 @@ class ClassicalLabels:
         seg, parts, conf = ctx["segments"], ctx["parts"], ctx["part_confidence"]
         for region in regions:
             if region.labels:  # a detector or another labeller already named it
+                continue
+            part = region.extra.get("part")
+            if part is not None:  # a scene-part region names itself
+                region.labels = [(part, float(region.extra.get("part_confidence", 0.0)))]
+                region.sound_class = PART_SOUNDS.get(part, PART_SOUNDS[AMBIENCE])
                 continue
             segs, counts = np.unique(seg.labels[region.mask], return_counts=True)
             votes: dict[str, float] = {}
@@ -218,7 +207,7 @@ class ClassicalLabels:
             region.sound_class = PART_SOUNDS[best]
 
 
-@REGIONS.register("classical", description="saliency + graph segmentation + scene parts (built in)")
+@REGIONS.register("classical", description="graph segmentation, horizon, sky and scene parts (built in)")
 def _classical_regions(**_):
     return ClassicalRegions()
 
@@ -228,6 +217,6 @@ def _classical_depth(depth_range_m=None, **_):
     return ClassicalDepth(depth_range_m)
 
 
-@LABELS.register("classical", description="scene parts from colour, texture and position (built in)")
+@LABELS.register("classical", description="scene parts from colour, texture and place (built in)")
 def _classical_labels(**_):
     return ClassicalLabels()

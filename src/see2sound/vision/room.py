@@ -2,8 +2,10 @@
 
 Cues (all from the analysis the stage already made of the picture):
 
-* **Sky** (the scene-part classifier's sky segments) and outdoor **scene parts** (vegetation, water,
-  sand, snow) vote for outdoors; so does a depth range reaching beyond a room's (> 20 m).
+* The **picture's kind** (:func:`.scene_kind.classify_picture`, kept in the analysis context) decides
+  indoors or outdoors when it is known; otherwise the cues below vote.
+* **Sky** (the sky segments grown from the top edge) and outdoor **scene parts** (grass, trees, water,
+  snow) vote for outdoors; so does a depth range reaching beyond a room's (> 20 m).
 * A **ceiling** (smooth, unsaturated, non-sky segments along the top of the picture) and a bounded
   depth range (< 10 m) vote for indoors.
 * **Size**: every pixel's ray times its distance is a 3-D point in the listener frame. Each wall's
@@ -29,9 +31,8 @@ from .types import DepthMap
 
 INDOOR_CAMERA_HEIGHT_M = 1.2
 OUTDOOR_CAMERA_HEIGHT_M = 1.6
-OUTDOOR_PARTS = ("vegetation", "water", "sand", "snow")
 GROUND_MATERIALS = {
-    "vegetation": "grass",
+    "grass": "grass",
     "water": "water",
     "sand": "sand",
     "snow": "snow",
@@ -74,7 +75,7 @@ def _segment_cues(context: dict) -> dict:
     sky_segments = blue_sky | (grey_sky & seg.touches_top & ~ceiling_segments)
     plain = (sat < 0.25) & (seg.texture < 0.06) & (val > 0.25) & ~sky_segments
     ceiling = float(np.mean(plain[labels[: max(1, h // 8)]]))
-    weights = {"vegetation": 1.0, "water": 0.5, "snow": 0.3}
+    weights = {"grass": 1.0, "trees": 1.0, "water": 0.5, "snow": 0.3}
     outdoor = sum(w * seg.area[[p == part for p in parts]].sum() for part, w in weights.items()) / total
     warm = (hue >= 15) & (hue <= 45) & (sat >= 0.25) & (sat <= 0.75) & ~sky_segments
     grey = (sat < 0.15) & (seg.texture < 0.06) & ~sky_segments
@@ -153,7 +154,11 @@ def estimate_room(
     solid = points[~cues["sky_mask"]] if (~cues["sky_mask"]).any() else points.reshape(-1, 3)
     distance = np.linalg.norm(solid, axis=-1)
     far_m = float(np.percentile(distance, 95))
-    p_out = outdoor_probability(cues["sky"], cues["outdoor_parts"], cues["ceiling"], far_m)
+    picture = context.get("picture")
+    if picture is not None:  # the picture's kind decides (a meadow or a jetty is outdoors)
+        p_out = 0.5 + (0.5 if picture.outdoor else -0.5) * float(np.clip(picture.confidence, 0.0, 1.0))
+    else:
+        p_out = outdoor_probability(cues["sky"], cues["outdoor_parts"], cues["ceiling"], far_m)
     confidence = round(max(p_out, 1.0 - p_out), 3)
     if p_out >= 0.5:
         return {

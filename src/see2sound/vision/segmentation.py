@@ -29,6 +29,14 @@ class Segments:
     touches_top: np.ndarray  # (n,) bool
     touches_bottom: np.ndarray  # (n,) bool
     skin_fraction: np.ndarray  # (n,) share of pixels in the YCbCr skin range
+    gradient_x: np.ndarray  # (n,) mean |d grey / dx| (vertical edges)
+    gradient_y: np.ndarray  # (n,) mean |d grey / dy| (horizontal edges: ripples, horizon)
+    straight: np.ndarray  # (n,) share of the clear edges lying within 10° of horizontal or vertical
+    bright: (
+        np.ndarray
+    )  # (n,) share of near-white highlights, value > 0.9 and saturation < 0.45 (flames' cores)
+    left: np.ndarray  # (n,) first column
+    right: np.ndarray  # (n,) last column
 
     @property
     def count(self) -> int:
@@ -76,14 +84,23 @@ def segment_statistics(image: np.ndarray, labels: np.ndarray, wrap: bool = False
     mean_hsv = np.stack([hue, mean(hsv[..., 1]), mean(hsv[..., 2])], axis=1)
 
     gray = rgb @ np.array([0.299, 0.587, 0.114])
-    gradient = np.hypot(ndimage.sobel(gray, axis=0), ndimage.sobel(gray, axis=1))
+    gy, gx = ndimage.sobel(gray, axis=0), ndimage.sobel(gray, axis=1)
+    gradient = np.hypot(gx, gy)
     texture = mean(gradient)
+    # edge orientation: man-made structure is mostly horizontal and vertical lines, nature is not
+    clear = gradient > 0.15
+    tilt = np.abs(np.arctan2(gy, gx)) % (np.pi / 2)
+    axis_aligned = clear & ((tilt < np.radians(10)) | (tilt > np.radians(80)))
+    clear_count = np.bincount(flat, weights=clear.ravel(), minlength=n)
+    straight = np.bincount(flat, weights=axis_aligned.ravel(), minlength=n) / np.maximum(clear_count, 1)
 
     rows, cols = np.mgrid[0:h, 0:w]
     centroid = np.stack([mean(rows.astype(float)), mean(cols.astype(float))], axis=1)
     slices = ndimage.find_objects(labels + 1, max_label=n)
     top = np.array([sl[0].start if sl else h for sl in slices], dtype=float)
     bottom = np.array([sl[0].stop - 1 if sl else 0 for sl in slices], dtype=float)
+    left = np.array([sl[1].start if sl else w for sl in slices], dtype=float)
+    right = np.array([sl[1].stop - 1 if sl else 0 for sl in slices], dtype=float)
 
     border = np.zeros((h, w), dtype=bool)
     border[0, :] = border[-1, :] = True
@@ -112,6 +129,12 @@ def segment_statistics(image: np.ndarray, labels: np.ndarray, wrap: bool = False
         touches_top=touches_top,
         touches_bottom=touches_bottom,
         skin_fraction=mean(skin.astype(float)),
+        gradient_x=mean(np.abs(gx)),
+        gradient_y=mean(np.abs(gy)),
+        straight=straight,
+        bright=mean(((hsv[..., 2] > 0.9) & (hsv[..., 1] < 0.45)).astype(float)),
+        left=left,
+        right=right,
     )
 
 
