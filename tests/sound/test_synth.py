@@ -507,16 +507,41 @@ def test_insects_buzz_low_and_pass_by():
     assert np.std(pitches) / np.mean(pitches) > 0.01  # Doppler and manoeuvres: the pitch moves
 
 
-def onset_times(y: np.ndarray, sr: int, min_gap_s: float, hop_s: float = 0.005, rise_db: float = 12.0):
-    """Event onsets (s): the level jumps by ``rise_db`` over the preceding 50 ms minimum, at least
-    ``min_gap_s`` after the previous onset."""
+def onset_times(y: np.ndarray, sr: int, min_gap_s: float, hop_s: float = 0.005, drop_db: float = 20.0):
+    """Event onsets (s): the level rises to within ``drop_db`` of the loudest moments after having
+    fallen 6 dB further (hysteresis), at least ``min_gap_s`` after the previous onset."""
     env = 20 * np.log10(envelope(y, sr, hop_s) + 1e-9)
-    look = int(0.05 / hop_s)
-    floor = np.array([env[max(0, i - look) : i].min() if i else env[0] for i in range(env.size)])
-    loud = env > np.percentile(env, 99) - 40
-    hits = np.flatnonzero((env - floor > rise_db) & loud)
-    onsets = []
-    for i in hits:
-        if not onsets or (i - onsets[-1]) * hop_s >= min_gap_s:
+    top = np.percentile(env, 99.5)
+    onsets, armed = [], True
+    for i, level in enumerate(env):
+        if armed and level > top - drop_db and (not onsets or (i - onsets[-1]) * hop_s >= min_gap_s):
             onsets.append(i)
+            armed = False
+        elif not armed and level < top - drop_db - 6:
+            armed = True
     return np.array(onsets) * hop_s
+
+
+# events a minute, counted as onsets at least ``gap`` s apart (one call, not its syllables): (gap, lo, hi)
+EVENTS_PER_MINUTE = {
+    "dog_bark": (0.1, 10, 45),  # bouts of barks with pauses of seconds
+    "cat_meow": (0.6, 3, 15),
+    "cow": (2.5, 1, 8),  # lowing now and then, not every few seconds
+    "sheep": (0.6, 4, 20),
+    "horse": (0.2, 160, 320),  # hooves: a four-beat walk, 0.85-1.1 s a stride
+    "pigeons": (1.2, 10, 45),  # coos, in bouts
+    "birdsong": (1.5, 10, 45),  # song phrases of a few birds
+    "footsteps": (0.2, 80, 150),  # about two steps a second
+    "voices": (0.1, 180, 340),  # syllables: 4-5 a second while talking, and pauses
+    "ball": (0.04, 15, 90),  # kicks and bounces, with pauses
+    "car_pass_by": (3.0, 2, 10),
+    "clock": (0.2, 100, 140),
+    "thunder": (8.0, 1, 8),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EVENTS_PER_MINUTE))
+def test_events_per_minute_are_realistic(name):
+    gap, lo, hi = EVENTS_PER_MINUTE[name]
+    counts = [len(onset_times(synthesize(name, 60.0, SR, seed=s).astype(float), SR, gap)) for s in (1, 2, 3)]
+    assert all(lo <= c <= hi for c in counts), counts

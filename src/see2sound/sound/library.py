@@ -339,15 +339,15 @@ def read_mono(path: str | os.PathLike, sample_rate: int) -> np.ndarray:
 
 
 def fit_recording(
-    y: np.ndarray, sample_rate: int, duration: float, kind: str | None, seed: int
+    y: np.ndarray, sample_rate: int, duration: float, kind: str | None, seed: int, rhythm=None
 ) -> np.ndarray:
-    """Extend or trim a recording to ``duration`` s: seeded repetitions for one-shots, matched loops
-    for textures (:mod:`see2sound.sound.oneshot`)."""
+    """Extend or trim a recording to ``duration`` s: seeded repetitions spaced by ``rhythm`` for
+    one-shots, matched loops for textures (:mod:`see2sound.sound.oneshot`)."""
     from .oneshot import extend_one_shot, extend_texture
 
     kind = kind if kind in ("one_shot", "texture") else guess_kind(y, sample_rate)
     if kind == "one_shot":
-        return extend_one_shot(y, sample_rate, duration, seed=seed)
+        return extend_one_shot(y, sample_rate, duration, seed=seed, rhythm=rhythm)
     return extend_texture(y, sample_rate, duration, seed=seed)
 
 
@@ -426,7 +426,10 @@ class LibrarySound:
         entry, lib = found
         y = read_mono(entry["path"], request.sample_rate)
         kind = entry.get("kind") or guess_kind(y, request.sample_rate)
-        audio = fit_recording(y, request.sample_rate, request.duration, kind, request.seed)
+        from .oneshot import rhythm_for
+
+        rhythm = rhythm_for(*entry.get("tags", []), *entry.get("words", []), request.label)
+        audio = fit_recording(y, request.sample_rate, request.duration, kind, request.seed, rhythm)
         audio = _level(audio)
         prov = {
             "backend": self.name,

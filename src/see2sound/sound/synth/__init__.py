@@ -23,7 +23,7 @@ import numpy as np
 from ...errors import See2SoundError
 from . import ambience, animals, human, nature, vehicles, water, weather
 
-SYNTH_VERSION = 2  # bump when a recipe changes its output: cached stems are keyed on it
+SYNTH_VERSION = 3  # bump when a recipe changes its output: cached stems are keyed on it
 PREROLL_S = 0.75
 TARGET_RMS_DB = -20.0
 PEAK_LIMIT = 0.891  # -1 dBFS

@@ -70,7 +70,9 @@ def birdsong(
             (int(rng.integers(0, 4)), rng.uniform(0.04, 0.16), fc * rng.uniform(0.8, 1.25))
             for _ in range(rng.integers(3, 8))
         ]
-        gap = rng.uniform(1.5, 5.0) / (0.6 + intensity)
+        gap = rng.uniform(3.0, 9.0) / (
+            0.6 + intensity
+        )  # 3-10 song phrases a minute (Catchpole & Slater 2008)
         t = rng.uniform(0, gap) if b else rng.uniform(0, 0.3)
         while t * sr < n:
             pos = int(t * sr)
@@ -160,23 +162,23 @@ def _bark(rng: np.random.Generator, sr: int, size: float) -> np.ndarray:
 def dog_bark(
     n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
 ) -> np.ndarray:
-    """A dog barking in bouts of 1–5 barks, 2–8 s apart (bigger dogs bark lower)."""
+    """A dog barking in bouts of 1–6 barks with pauses of 3–12 s (bigger dogs bark lower)."""
     out = np.zeros(n)
     t = rng.uniform(0.05, 0.6)
     while t * sr < n:
         pos = int(t * sr)
-        for _ in range(rng.integers(1, 6)):
+        for _ in range(rng.integers(1, 7)):
             bark = _bark(rng, sr, size)
             place(out, pos, bark, rng.uniform(0.7, 1.0) * (0.6 + 0.4 * intensity))
             pos += bark.size + int(rng.uniform(0.12, 0.4) * sr)
-        t = pos / sr + rng.uniform(1.5, 6.0) * (1.3 - density)
+        t = pos / sr + rng.uniform(3.0, 12.0) * (1.3 - density)
     return out + pink(rng, n, lowpass_stages(1000, sr, 1)) * 0.002
 
 
 def cat_meow(
     n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
 ) -> np.ndarray:
-    """A cat: 'mi-aow' calls (rising then falling pitch, opening vowel) every few seconds."""
+    """A cat: 'mi-aow' calls (rising then falling pitch, opening vowel), 2–10 s apart."""
     out = np.zeros(n)
     t = rng.uniform(0.05, 0.5)
     while t * sr < n:
@@ -190,14 +192,14 @@ def cat_meow(
         y = voice(f0, sr, [(f1, 300.0, 1.0), (f2, 400.0, 0.7), (3500.0, 600.0, 0.2)], -3.0, 25)
         y *= hann_env(length, 0.25) ** 0.7
         place(out, int(t * sr), y / (np.abs(y).max() + 1e-12), rng.uniform(0.6, 1.0))
-        t += dur + rng.uniform(1.0, 6.0) * (1.3 - density)
+        t += dur + rng.uniform(2.5, 12.0) * (1.3 - density)
     return out + pink(rng, n, lowpass_stages(800, sr, 1)) * 0.002
 
 
 def cow(
     n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
 ) -> np.ndarray:
-    """Cattle lowing: long 'mmm-ooo' calls (100–160 Hz, mouth opening), in a quiet pasture."""
+    """Cattle lowing: long 'mmm-ooo' calls (100–160 Hz, mouth opening) 8–30 s apart, in a quiet pasture."""
     out = np.zeros(n)
     t = rng.uniform(0.05, 1.0)
     while t * sr < n:
@@ -211,7 +213,7 @@ def cow(
         y = voice(f0, sr, [(f1, 180.0, 1.0), (1100.0, 300.0, 0.4), (2400.0, 500.0, 0.15)], -4.0, 40)
         y *= hann_env(length, 0.2) ** 0.5
         place(out, int(t * sr), y / (np.abs(y).max() + 1e-12), rng.uniform(0.6, 1.0))
-        t += dur + rng.uniform(2.0, 8.0) * (1.3 - density)
+        t += dur + rng.uniform(10.0, 36.0) * (1.3 - density)
     pasture = pink(rng, n, lowpass_stages(500, sr, 1)) * envelope_from_curve(
         smooth_curve(rng, n, sr, 0.2), 6.0
     )
@@ -235,7 +237,7 @@ def sheep(
         )
         y *= hann_env(length, 0.15) ** 0.6 * (1 + 0.35 * tremolo)
         place(out, int(t * sr), y / (np.abs(y).max() + 1e-12), rng.uniform(0.4, 1.0))
-        t += dur + rng.uniform(0.5, 5.0) * (1.3 - density)
+        t += dur + rng.uniform(1.2, 10.0) * (1.3 - density)
     return out + pink(rng, n, lowpass_stages(600, sr, 1)) * 0.003
 
 
