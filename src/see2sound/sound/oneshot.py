@@ -25,6 +25,7 @@ import numpy as np
 from scipy.signal import fftconvolve, oaconvolve, resample_poly, welch
 
 EDGE_FADE_S = 0.005  # raised-cosine fade on every event edge and at the clip ends: no clicks
+FIT_VERSION = 2  # bump when extending a recording gives other samples: cached stems are keyed on it
 
 
 @dataclass(frozen=True)
