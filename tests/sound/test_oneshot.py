@@ -198,6 +198,7 @@ PER_MINUTE = {
     "bleat": ((6.0, 20.0), (3.0, 10.0)),
     "meow": ((5.0, 15.0), (3.0, 8.0)),
     "impact": ((5.0, 18.0), (3.0, 10.0)),
+    "walk": ((40.0, 90.0), (4.0, 14.0)),  # ~110 steps a minute while walking, and stops
     "default": ((8.0, 25.0), (3.0, 10.0)),
 }
 
@@ -259,6 +260,7 @@ def test_first_event_comes_early():
         (("2 dogs barking",), "bark"),
         (("bird", "birds", "birdsong"), "song"),
         (("Cows",), "moo"),
+        (("footsteps on snow", "footsteps"), "walk"),
         (("zebra crossing",), "default"),
         ((), "default"),
     ],

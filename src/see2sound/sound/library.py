@@ -35,7 +35,7 @@ from .types import SoundRequest, SoundResult
 log = get_logger(__name__)
 
 AUDIO_EXTENSIONS = {".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".w64", ".caf"}
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 SYNONYM_SCORE = 0.5  # a class-level match only, below any direct word match (>= 1)
 CREDIT_FIELDS = ("title", "author", "license", "source", "attribution", "url")
 _warned: set[str] = set()
@@ -176,6 +176,8 @@ def _build(root: Path, files: list[Path]) -> tuple[list[dict], list[str]]:
                 entry[key] = str(m[key])
         if m.get("share_alike"):
             entry["share_alike"] = True
+        if m.get("habitat"):  # where the recording belongs (see starter.habitat_fits)
+            entry["habitat"] = str(m["habitat"])
         entry["classes"] = sorted(exact_classes([*tags, *words]))
         entries.append(entry)
     return entries, skipped
@@ -263,13 +265,15 @@ def best_entry(
     """The best-matching recording: libraries are searched in order, the first with any match wins;
     ties inside it are broken by ``seed``. With an ``embedder`` (:mod:`see2sound.sound.embedding`), a
     library without any word match is also searched by meaning."""
-    from .starter import is_allowed
+    from .starter import habitat_fits, is_allowed
 
     for lib in libraries:
         scored = []
         allowed = []
         for entry in lib.entries:
             if lib.starter and not is_allowed(entry, allow_share_alike):
+                continue
+            if not habitat_fits(entry, label, prompt):  # a tropical bird never voices a European forest
                 continue
             if not lib.starter and entry.get("share_alike") and not allow_share_alike:
                 continue

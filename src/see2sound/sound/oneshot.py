@@ -57,6 +57,7 @@ RHYTHMS: dict[str, Rhythm] = {
     "bleat": Rhythm((1, 3), (0.8, 3.0), (3.0, 12.0)),
     "meow": Rhythm((1, 3), (0.8, 2.5), (4.0, 15.0)),
     "impact": Rhythm((1, 2), (0.3, 1.0), (3.0, 12.0)),  # a thud, a clank, a splash
+    "walk": Rhythm((6, 20), (0.2, 0.32), (2.0, 8.0)),  # steps ~0.53 s apart, a walk, a stop
     "default": Rhythm(),
 }
 
@@ -77,6 +78,7 @@ RHYTHM_WORDS: dict[str, str] = {
     **dict.fromkeys(("sheep", "bleat", "baa", "lamb", "goat"), "bleat"),
     **dict.fromkeys(("cat", "meow", "miaow", "kitten"), "meow"),
     **dict.fromkeys(("thud", "clank", "splash", "kick", "bang", "knock", "slam"), "impact"),
+    **dict.fromkeys(("footstep", "step", "walk", "walking", "pedestrian", "wading"), "walk"),
 }
 
 
@@ -242,7 +244,7 @@ def one_shot_events(
         else:
             pause = rng.uniform(*rhythm.between_s)
             if whole:
-                pause = max(pause, event_len / sr)
+                pause = max(pause, length / sr)  # as long as the call just heard
             left_in_bout = 1 if whole else int(rng.integers(rhythm.bout[0], rhythm.bout[1] + 1))
         pos += length + int(pause * sr)
         if pos >= n_out:
