@@ -263,14 +263,15 @@ def voices(
             cons = 0
             if kind == 1:  # fricative: hiss in the band of s, sh or f
                 cons = int(rng.uniform(0.05, 0.09) * sr_in)
-                lo, hi, level_ = _FRICATIVES[int(rng.integers(3))]
+                lo, hi, loudness = _FRICATIVES[int(rng.integers(3))]
                 hiss = bandpass(white(rng, cons), lo, hi, sr_in, 2) * hann_env(cons, 0.4)
-                place(out, at, hiss, 0.08 * level_ * gain)
+                place(out, at, hiss, 0.08 * loudness * gain)
             elif kind == 2:  # plosive: a closure, then a short burst
                 cons = int(0.04 * sr_in)
                 burst_len = int(0.015 * sr_in)
                 burst = white(rng, burst_len) * decay(burst_len, sr_in, 0.004, 0.0005)
-                place(out, at + int(0.025 * sr_in), highpass_burst(burst, sr_in), 0.1 * gain)
+                release = filter_chain(burst, highpass_stages(1500, sr_in, 1))  # t, k, p: above ~1.5 kHz
+                place(out, at + int(0.025 * sr_in), release, 0.1 * gain)
             vowel_at, vowel_len = at + cons, max(length - cons, int(0.06 * sr_in))
             stop = min(vowel_at + vowel_len, m)
             if stop <= vowel_at:
@@ -287,11 +288,6 @@ def voices(
             at += length
     y = out[:m] + 0.003 * pink(rng, m, lowpass_stages(1500, sr_in, 1))  # the air of the place
     return _to_rate(y, sr_in, sr, n)
-
-
-def highpass_burst(burst: np.ndarray, sr: int) -> np.ndarray:
-    """A plosive's release: the burst with its low end removed (t, k, p release above ~1.5 kHz)."""
-    return filter_chain(burst, highpass_stages(1500, sr, 1))
 
 
 def _ball_impact(rng: np.random.Generator, sr: int, cavity_hz: float, hard: float) -> np.ndarray:
