@@ -18,6 +18,7 @@ float32 of exactly ``round(duration * sr)`` samples.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -93,8 +94,6 @@ def rhythm_for(*phrases: str) -> Rhythm:
     >>> rhythm_for("2 dogs barking") is RHYTHMS["bark"]
     True
     """
-    import re
-
     for phrase in phrases:
         for word in re.findall(r"[a-z]+", str(phrase).lower()):
             for form in (word, word[:-1] if word.endswith("s") else word, word.removesuffix("ing")):

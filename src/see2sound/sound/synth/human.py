@@ -292,7 +292,7 @@ def voices(
 
 def _ball_impact(rng: np.random.Generator, sr: int, cavity_hz: float, hard: float) -> np.ndarray:
     """One impact of a hollow ball: a half-sine contact pulse (a thud) exciting the ball's air cavity
-    (first two modes, ka = 2.08 and 3.34) and its shell, which ring for a few tens of ms."""
+    (its first modes, ka = 2.08, 3.34 …) and its shell, which ring for a few tens of ms."""
     length = int(0.2 * sr)
     contact = int(rng.uniform(0.006, 0.011) * (1.2 - 0.4 * hard) * sr)  # ~8 ms contact (a football)
     pulse = np.zeros(length, dtype=np.float32)
