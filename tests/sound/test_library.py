@@ -137,11 +137,11 @@ def test_library_backend_fits_length_and_credits(lib):
 
 
 def test_one_shot_is_repeated_not_looped(lib):
-    result = LibrarySound([lib], starter=False).generate(SoundRequest("dog", 6.0, SR, seed=2))
+    result = LibrarySound([lib], starter=False).generate(SoundRequest("dog", 30.0, SR, seed=2))
     assert result.provenance["kind"] == "one_shot"
-    env = np.sqrt(np.mean(result.audio[: 6 * SR].reshape(-1, 160).astype(float) ** 2, axis=1))
+    env = np.sqrt(np.mean(result.audio[: 30 * SR].reshape(-1, 160).astype(float) ** 2, axis=1))
     onsets = np.flatnonzero((env[1:] > 0.1 * env.max()) & (env[:-1] <= 0.1 * env.max()))
-    assert len(onsets) >= 2  # several barks
+    assert len(onsets) >= 3  # several barks, in bouts
     gaps = np.diff(onsets)
     assert len(set(gaps.tolist())) == len(gaps)  # irregular gaps: not a loop
 
@@ -267,3 +267,26 @@ def test_stem_cache_key_follows_the_library(lib):
     assert stem_key(LibrarySound([lib], starter=False), request) != key
     fresh, hit = generate_cached(LibrarySound([lib], starter=False), request)
     assert not hit and not np.array_equal(fresh.audio, first.audio)
+
+
+def test_a_horn_from_a_library_sounds_once_or_twice_in_ten_seconds_and_barks_come_in_bouts(tmp_path):
+    root = tmp_path / "horns"
+    root.mkdir()
+    sf.write(root / "car_horn.wav", burst(0.5), SR)
+    sf.write(root / "dog_bark.wav", burst(0.8, seed=1), SR)
+    backend = LibrarySound([root], starter=False)
+    frame = 160
+
+    def onsets(audio):
+        env = np.sqrt(
+            np.mean(audio[: audio.size // frame * frame].reshape(-1, frame).astype(float) ** 2, axis=1)
+        )
+        return np.flatnonzero((env[1:] > 0.1 * env.max()) & (env[:-1] <= 0.1 * env.max()))
+
+    for seed in range(6):
+        horn = backend.generate(SoundRequest("car horn", 10.0, SR, seed=seed))
+        assert horn.provenance["files"][0]["file"] == "car_horn.wav"
+        assert 1 <= len(onsets(horn.audio)) <= 2
+    barks = onsets(backend.generate(SoundRequest("dog", 60.0, SR, seed=1)).audio) * frame / SR
+    gaps = np.diff(barks)
+    assert 12 <= barks.size <= 45 and np.any(gaps < 1.0) and np.any(gaps > 3.0)

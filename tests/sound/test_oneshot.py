@@ -6,10 +6,14 @@ import numpy as np
 import pytest
 
 from see2sound.sound.oneshot import (
+    RHYTHMS,
+    WHOLE_BOUT_S,
+    Rhythm,
     active_span,
     extend_one_shot,
     extend_texture,
     one_shot_events,
+    rhythm_for,
     steady_span,
     texture_joins,
 )
@@ -176,3 +180,112 @@ def test_texture_join_search_finds_the_matching_point_of_a_periodic_sound():
 def test_bad_input(extend, y, duration, message):
     with pytest.raises(ValueError, match=message):
         extend(y, SR, duration)
+
+
+# --- spaced as in life: events per minute of each rhythm, bouts, no recording twice back to back ---
+
+# events per minute (lo, hi) of a short event (0.3 s) and of a recording holding a whole call or bout (2 s)
+PER_MINUTE = {
+    "rare": ((0.5, 2.5), (0.5, 2.5)),  # a crash, a train whistle: once in a while
+    "horn": ((1.0, 4.0), (0.5, 2.5)),  # a honk or two every 20-60 s, not 2-3 in 10 s
+    "bark": ((12.0, 40.0), (3.0, 10.0)),  # bouts of barks, pauses of seconds
+    "song": ((6.0, 15.0), (3.0, 8.0)),  # 3-10 song phrases a minute (Catchpole & Slater 2008)
+    "hoot": ((2.0, 8.0), (1.5, 5.0)),
+    "quack": ((12.0, 40.0), (3.0, 10.0)),
+    "crow": ((1.0, 4.0), (1.0, 3.5)),
+    "moo": ((1.5, 6.0), (1.5, 4.0)),
+    "neigh": ((1.0, 4.0), (1.0, 3.5)),
+    "bleat": ((6.0, 20.0), (3.0, 10.0)),
+    "meow": ((5.0, 15.0), (3.0, 8.0)),
+    "impact": ((5.0, 18.0), (3.0, 10.0)),
+    "walk": ((40.0, 90.0), (4.0, 14.0)),  # ~110 steps a minute while walking, and stops
+    "default": ((8.0, 25.0), (3.0, 10.0)),
+}
+
+
+def test_every_rhythm_has_a_rate():
+    assert set(PER_MINUTE) == set(RHYTHMS)
+
+
+@pytest.mark.parametrize("name", sorted(PER_MINUTE))
+def test_events_per_minute_are_realistic(name):
+    sr = 1000
+    for event_s, (lo, hi) in zip((0.3, 2.0), PER_MINUTE[name], strict=True):
+        for seed in range(8):
+            events = one_shot_events(int(event_s * sr), sr, 300 * sr, seed=seed, rhythm=RHYTHMS[name])
+            assert lo <= len(events) / 5.0 <= hi, (event_s, seed)
+
+
+def test_a_horn_sounds_once_in_ten_seconds():
+    for seed in range(100):
+        events = one_shot_events(int(0.6 * SR), SR, 10 * SR, seed=seed, rhythm=RHYTHMS["horn"])
+        assert 1 <= len(events) <= 2  # one honk, or a double honk
+        if len(events) == 2:
+            assert events[1].start - events[0].start < 1.2 * SR  # the double honk of one bout
+
+
+def test_barks_come_in_bouts_with_pauses():
+    events = one_shot_events(int(0.25 * SR), SR, 600 * SR, seed=3, rhythm=RHYTHMS["bark"])
+    gaps = np.diff([e.start for e in events]) / SR
+    assert np.mean(gaps < 1.0) > 0.3  # barks of a bout follow each other
+    assert np.mean(gaps > 3.0) > 0.15  # then the dog is quiet for seconds
+    assert not np.any((gaps > 1.0) & (gaps < 3.0 + 0.25))  # nothing in between: bouts, not a metronome
+
+
+@pytest.mark.parametrize("name", sorted(RHYTHMS))
+def test_a_whole_call_is_never_played_twice_back_to_back(name):
+    """A recording longer than WHOLE_BOUT_S holds a call or a bout: after it, a pause at least as long."""
+    length = int((WHOLE_BOUT_S + 0.8) * SR)
+    for seed in range(10):
+        events = one_shot_events(length, SR, 120 * SR, seed=seed, rhythm=RHYTHMS[name])
+        for a, b in zip(events, events[1:], strict=False):
+            assert b.start - a.start >= 2 * length / a.rate - 1
+
+
+def test_first_event_comes_early():
+    for name, rhythm in RHYTHMS.items():
+        for seed in range(20):
+            first = one_shot_events(int(0.3 * SR), SR, 10 * SR, seed=seed, rhythm=rhythm)[0].start
+            assert first <= max(rhythm.first_s[1], 0.25) * SR, name
+    short = one_shot_events(int(0.1 * SR), SR, int(2.0 * SR), seed=0, rhythm=RHYTHMS["horn"])
+    assert short[0].start <= 0.5 * SR  # at most a quarter of a short clip in
+
+
+@pytest.mark.parametrize(
+    "phrases, rhythm",
+    [
+        (("horn", "car horn", "honk"), "horn"),
+        (("ship", "boat", "ship horn"), "rare"),
+        (("truck", "lorry", "truck horn"), "horn"),
+        (("2 dogs barking",), "bark"),
+        (("bird", "birds", "birdsong"), "song"),
+        (("Cows",), "moo"),
+        (("footsteps on snow", "footsteps"), "walk"),
+        (("zebra crossing",), "default"),
+        ((), "default"),
+    ],
+)
+def test_rhythm_for_reads_what_the_recording_is(phrases, rhythm):
+    assert rhythm_for(*phrases) is RHYTHMS[rhythm]
+
+
+def test_rhythm_changes_the_output_and_stays_seeded():
+    y = bark()
+    horn = extend_one_shot(y, SR, 20.0, seed=1, rhythm=RHYTHMS["horn"])
+    barks = extend_one_shot(y, SR, 20.0, seed=1, rhythm=RHYTHMS["bark"])
+    assert np.array_equal(horn, extend_one_shot(y, SR, 20.0, seed=1, rhythm=RHYTHMS["horn"]))
+    frame = int(0.02 * SR)
+
+    def busy(out):
+        rms = np.sqrt(np.mean(out[: out.size // frame * frame].reshape(-1, frame).astype(float) ** 2, axis=1))
+        return np.mean(rms > 0.1 * rms.max())
+
+    assert busy(horn) < 0.5 * busy(barks)
+
+
+def test_custom_rhythm():
+    rhythm = Rhythm(bout=(3, 3), within_s=(0.2, 0.2), between_s=(5.0, 5.0), first_s=(0.0, 0.0))
+    events = one_shot_events(int(0.1 * SR), SR, 30 * SR, seed=0, rhythm=rhythm, pitch_semitones=0.0)
+    starts = np.array([e.start for e in events]) / SR
+    assert starts[0] == 0.0
+    assert np.allclose(np.diff(starts)[:3], [0.3, 0.3, 5.1], atol=0.01)

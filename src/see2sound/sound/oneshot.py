@@ -2,9 +2,12 @@
 
 Two strategies, chosen by what the recording is (the starter manifest's ``kind``):
 
-- :func:`extend_one_shot` for events (a bark, a horn, a moo): seeded repetitions with natural gaps and
-  slight variations of level and pitch, over a quiet bed shaped like the recording's own noise floor, so
-  the silence between events does not gate the background on and off. Never a loop.
+- :func:`extend_one_shot` for events (a bark, a horn, a moo): seeded repetitions spaced as the thing
+  does in life (a :class:`Rhythm`: barks in bouts with pauses, a horn rarely, a bird's song phrase every
+  few seconds, :func:`rhythm_for` picks it from the recording's tags), with slight variations of level
+  and pitch, over a quiet bed shaped like the recording's own noise floor, so the silence between events
+  does not gate the background on and off. Never a loop, and a recording of a whole call or bout is
+  never played twice back to back.
 - :func:`extend_texture` for textures (wind, machinery, applause): the steady part of the recording
   looped in pieces of random length, each join placed where the waveforms match best (normalised
   cross-correlation search) and crossfaded, so there is neither a click nor a fixed loop period.
@@ -15,6 +18,7 @@ float32 of exactly ``round(duration * sr)`` samples.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -22,6 +26,90 @@ import numpy as np
 from scipy.signal import fftconvolve, oaconvolve, resample_poly, welch
 
 EDGE_FADE_S = 0.005  # raised-cosine fade on every event edge and at the clip ends: no clicks
+FIT_VERSION = 2  # bump when extending a recording gives other samples: cached stems are keyed on it
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """How a sound's events come in life: in bouts of ``bout`` events (inclusive range), ``within_s``
+    apart inside a bout and ``between_s`` apart between bouts (pauses after an event ends, seconds,
+    uniform ranges); the first event starts within ``first_s``."""
+
+    bout: tuple[int, int] = (1, 3)
+    within_s: tuple[float, float] = (0.4, 1.5)
+    between_s: tuple[float, float] = (3.0, 10.0)
+    first_s: tuple[float, float] = (0.0, 0.25)
+
+
+# Field observations behind the figures: dogs bark in bouts of a few barks with pauses (Yin 2002,
+# J. Comp. Psychol.; Pongrácz et al. 2005); a passerine sings a song phrase every few seconds in bouts
+# (Catchpole & Slater, *Bird Song*, 2008: 3–10 songs a minute); cattle low and horses neigh a few times
+# a minute at most; horns, whistles and crashes are rare events.
+RHYTHMS: dict[str, Rhythm] = {
+    "rare": Rhythm((1, 1), (0.0, 0.0), (25.0, 60.0), (0.2, 2.5)),  # a crash, a train whistle
+    "horn": Rhythm((1, 2), (0.1, 0.35), (20.0, 60.0), (0.3, 3.0)),
+    "bark": Rhythm((1, 6), (0.15, 0.5), (3.0, 12.0)),
+    "song": Rhythm((2, 5), (1.5, 5.0), (5.0, 18.0)),  # a bird's song phrases
+    "hoot": Rhythm((1, 3), (1.5, 4.0), (10.0, 30.0)),  # an owl, a cuckoo, a dove
+    "quack": Rhythm((2, 6), (0.15, 0.5), (3.0, 12.0)),  # ducks, geese, pigs, hens: chatter in bouts
+    "crow": Rhythm((1, 1), (0.0, 0.0), (15.0, 50.0)),  # a rooster, a lion's roar
+    "moo": Rhythm((1, 2), (2.0, 5.0), (10.0, 35.0)),
+    "neigh": Rhythm((1, 1), (0.0, 0.0), (15.0, 45.0)),
+    "bleat": Rhythm((1, 3), (0.8, 3.0), (3.0, 12.0)),
+    "meow": Rhythm((1, 3), (0.8, 2.5), (4.0, 15.0)),
+    "impact": Rhythm((1, 2), (0.3, 1.0), (3.0, 12.0)),  # a thud, a clank, a splash
+    "walk": Rhythm((6, 20), (0.2, 0.32), (2.0, 8.0)),  # steps ~0.53 s apart, a walk, a stop
+    "default": Rhythm(),
+}
+
+# what a recording is (a word of its tags or label) -> its rhythm; the first tag with a known word wins
+RHYTHM_WORDS: dict[str, str] = {
+    **dict.fromkeys(("horn", "honk", "klaxon", "foghorn", "whistle", "siren", "beep"), "horn"),
+    **dict.fromkeys(
+        ("crash", "explosion", "blast", "collision", "train", "locomotive", "ship", "ferry", "falling"),
+        "rare",
+    ),
+    **dict.fromkeys(("bark", "dog", "woof", "puppy", "hound"), "bark"),
+    **dict.fromkeys(("bird", "birdsong", "songbird", "chirp", "tweet", "sparrow", "blackbird"), "song"),
+    **dict.fromkeys(("owl", "hoot", "cuckoo", "dove", "pigeon"), "hoot"),
+    **dict.fromkeys(("duck", "quack", "goose", "pig", "oink", "grunt", "hen", "chicken", "monkey"), "quack"),
+    **dict.fromkeys(("rooster", "cock", "cockerel", "lion", "roar"), "crow"),
+    **dict.fromkeys(("cow", "moo", "cattle", "bull", "calf"), "moo"),
+    **dict.fromkeys(("horse", "neigh", "whinny", "pony"), "neigh"),
+    **dict.fromkeys(("sheep", "bleat", "baa", "lamb", "goat"), "bleat"),
+    **dict.fromkeys(("cat", "meow", "miaow", "kitten"), "meow"),
+    **dict.fromkeys(("thud", "clank", "splash", "kick", "bang", "knock", "slam"), "impact"),
+    **dict.fromkeys(("footstep", "step", "walk", "walking", "pedestrian", "wading"), "walk"),
+}
+
+
+def rhythm_name(*phrases: str) -> str:
+    """The key in :data:`RHYTHMS` of :func:`rhythm_for` ``(*phrases)`` (recorded in a stem's provenance)."""
+    rhythm = rhythm_for(*phrases)
+    return next(name for name, r in RHYTHMS.items() if r is rhythm)
+
+
+def rhythm_for(*phrases: str) -> Rhythm:
+    """The :class:`Rhythm` of a recording from what it is: tags first (what the file holds), then the
+    label asked for; the first phrase with a known word wins, else ``RHYTHMS["default"]``.
+
+    Examples
+    --------
+    >>> rhythm_for("car horn", "honk") is RHYTHMS["horn"]
+    True
+    >>> rhythm_for("2 dogs barking") is RHYTHMS["bark"]
+    True
+    """
+    for phrase in phrases:
+        for word in re.findall(r"[a-z]+", str(phrase).lower()):
+            for form in (word, word[:-1] if word.endswith("s") else word, word.removesuffix("ing")):
+                if form in RHYTHM_WORDS:
+                    return RHYTHMS[RHYTHM_WORDS[form]]
+    return RHYTHMS["default"]
+
+
+# a recording longer than this holds a whole call or bout already: it is never repeated within a bout
+WHOLE_BOUT_S = 1.2
 
 
 @dataclass(frozen=True)
@@ -118,25 +206,29 @@ def one_shot_events(
     sr: int,
     n_out: int,
     seed: int = 0,
-    gap_s: tuple[float, float] = (0.3, 2.0),
+    rhythm: Rhythm | None = None,
     gain_db: float = 3.0,
     pitch_semitones: float = 0.7,
     min_change_semitones: float = 0.15,
 ) -> list[Event]:
     """Plan seeded repetitions of an event of ``event_len`` samples over ``n_out`` output samples.
 
-    Gaps are drawn from ``gap_s`` scaled by the event length clipped to 0.5–2 s (long events leave
-    longer pauses, at most 4 s with the default ``gap_s``). Level varies by up to ±``gain_db`` and
-    pitch by up to ±``pitch_semitones``; the pitch of adjacent events always differs by at least
-    ``min_change_semitones``, so no two neighbours are identical.
-    The first event starts within the first quarter second; an event that would be cut by more than
-    half at the end is not placed.
+    Events come in bouts as ``rhythm`` says (default: ``RHYTHMS["default"]``); a recording longer than
+    :data:`WHOLE_BOUT_S` already holds a call or a bout, so it is played once per bout, and the pause
+    after it is at least its own length: the same recording is never heard twice back to back.
+    Level varies by up to ±``gain_db`` and pitch by up to ±``pitch_semitones``; the pitch of adjacent
+    events always differs by at least ``min_change_semitones``, so no two neighbours are identical.
+    The first event starts within ``rhythm.first_s`` (at the latest a quarter of the clip in); an event
+    that would be cut by more than half at the end is not placed, unless it is the only one.
     """
+    rhythm = rhythm or RHYTHMS["default"]
     rng = np.random.default_rng(seed)
     events: list[Event] = []
-    pos = int(rng.uniform(0.0, min(0.25, 0.25 * n_out / sr)) * sr)
+    whole = event_len / sr > WHOLE_BOUT_S
+    lo, hi = rhythm.first_s
+    pos = int(min(rng.uniform(lo, hi), 0.25 * n_out / sr) * sr)
     last_semi = None
-    scale = min(2.0, max(0.5, event_len / sr))  # pauses follow the event length, within reason
+    left_in_bout = 1 if whole else int(rng.integers(rhythm.bout[0], rhythm.bout[1] + 1))
     while True:
         semi = rng.uniform(-pitch_semitones, pitch_semitones)
         if last_semi is not None and abs(semi - last_semi) < min_change_semitones:
@@ -151,7 +243,15 @@ def one_shot_events(
         gain = float(10 ** (rng.uniform(-gain_db, gain_db) / 20))
         events.append(Event(start=pos, gain=gain, rate=rate))
         last_semi = semi
-        pos += length + int(rng.uniform(*gap_s) * scale * sr)
+        left_in_bout -= 1
+        if left_in_bout > 0:
+            pause = rng.uniform(*rhythm.within_s)
+        else:
+            pause = rng.uniform(*rhythm.between_s)
+            if whole:
+                pause = max(pause, length / sr)  # as long as the call just heard
+            left_in_bout = 1 if whole else int(rng.integers(rhythm.bout[0], rhythm.bout[1] + 1))
+        pos += length + int(pause * sr)
         if pos >= n_out:
             break
     return events
@@ -162,12 +262,12 @@ def extend_one_shot(
     sr: int,
     duration: float,
     seed: int = 0,
-    gap_s: tuple[float, float] = (0.3, 2.0),
+    rhythm: Rhythm | None = None,
     gain_db: float = 3.0,
     pitch_semitones: float = 0.7,
     bed_db: float = -30.0,
 ) -> np.ndarray:
-    """Repeat a one-shot recording (bark, horn, moo) to ``duration`` seconds with natural variation.
+    """Repeat a one-shot recording (bark, horn, moo) to ``duration`` seconds, spaced as in life.
 
     Parameters
     ----------
@@ -179,8 +279,9 @@ def extend_one_shot(
         Output length in seconds (> 0).
     seed : int
         Seed of every random choice: same inputs and seed → identical output.
-    gap_s : (float, float)
-        Range of the pause between events, in multiples of the event length clipped to 0.5–2 s.
+    rhythm : Rhythm, optional
+        How the events come (bouts, pauses); :func:`rhythm_for` picks one from the recording's tags.
+        Default: ``RHYTHMS["default"]``, one to three events 0.4–1.5 s apart every 3–10 s.
     gain_db, pitch_semitones : float
         Largest level and pitch deviation of a repetition.
     bed_db : float
@@ -204,7 +305,7 @@ def extend_one_shot(
     start, stop = active_span(y, sr)
     event = fade_edges(y[start:stop], int(EDGE_FADE_S * sr))
     out = _floor_bed(y, sr, n_out, rng, bed_db)
-    for ev in one_shot_events(event.size, sr, n_out, seed, gap_s, gain_db, pitch_semitones):
+    for ev in one_shot_events(event.size, sr, n_out, seed, rhythm, gain_db, pitch_semitones):
         clip = _rate_shift(event, ev.rate) * ev.gain
         end = min(n_out, ev.start + clip.size)
         piece = clip[: end - ev.start]

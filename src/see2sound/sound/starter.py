@@ -236,6 +236,65 @@ def match_score(label: str, tags: list[str] | tuple[str, ...]) -> float:
     return len(covered) + (1.0 if exact else 0.0)
 
 
+# Where a recording belongs (its manifest "habitat"), and the words of a label or prompt that place a
+# scene there. A recording with a habitat is chosen only when the label or prompt names it: a tropical
+# bird never voices a European forest or a meadow, snow steps never a summer street.
+HABITAT_WORDS: dict[str, frozenset[str]] = {
+    "tropical": frozenset(
+        {
+            "tropical",
+            "tropic",
+            "jungle",
+            "rainforest",
+            "exotic",
+            "zoo",
+            "parrot",
+            "macaw",
+            "toucan",
+            "monkey",
+            "lion",
+            "savanna",
+            "savannah",
+            "safari",
+            "africa",
+            "amazon",
+        }
+    ),
+    "snow": frozenset({"snow", "snowy", "winter", "ski", "skiing", "snowfield", "blizzard"}),
+    "sand": frozenset({"sand", "sandy", "beach", "dune", "desert", "seaside"}),
+    "water": frozenset(
+        {"water", "wading", "paddling", "stream", "river", "shallow", "puddle", "creek", "ford"}
+    ),
+    "ice": frozenset({"ice", "icy", "frozen", "rink", "skating"}),
+    "metal": frozenset({"metal", "steel", "iron", "deck", "gangway", "catwalk", "industrial", "factory"}),
+    "wood": frozenset(
+        {"wood", "wooden", "floorboard", "boardwalk", "pier", "jetty", "deck", "cabin", "indoor"}
+    ),
+}
+# recordings of manifests written before habitats were recorded, known by a tag
+_HABITAT_TAGS = {"tropical bird": "tropical", "jungle": "tropical", "lion": "tropical", "monkey": "tropical"}
+
+
+def habitat_of(entry: dict) -> str:
+    """The habitat a starter recording belongs to (``""``: anywhere)."""
+    if entry.get("habitat"):
+        return str(entry["habitat"])
+    for tag in entry.get("tags", []):
+        if tag in _HABITAT_TAGS:
+            return _HABITAT_TAGS[tag]
+    return ""
+
+
+def habitat_fits(entry: dict, label: str, prompt: str | None = None) -> bool:
+    """True if the recording may voice ``label``: it belongs anywhere, or the label or prompt names its
+    habitat ("a parrot in the jungle" for a tropical bird, "footsteps in the snow" for snow steps)."""
+    habitat = habitat_of(entry)
+    if not habitat:
+        return True
+    words = set(tokens(label)) | set(tokens(prompt or ""))
+    return bool(words & HABITAT_WORDS.get(habitat, frozenset({habitat})))
+
+
 def starter_library_dir() -> Path | None:
     """The cached starter library folder, or ``None`` if ``see2sound models fetch sounds`` has not run.
 
@@ -308,7 +367,7 @@ def match_starter(
     entries = load_manifest() if entries is None else entries
     scored = []
     for entry in entries:
-        if not is_allowed(entry, allow_share_alike):
+        if not is_allowed(entry, allow_share_alike) or not habitat_fits(entry, label):
             continue
         score = match_score(label, entry.get("tags", []))
         if score > 0:

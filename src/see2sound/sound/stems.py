@@ -1,8 +1,9 @@
 """The stem cache: a generated clip is stored under a hash of everything that determines it.
 
 The key covers the backend, its own cache key (model or synthesis version, sound class, library index
-version and chosen file), the label, prompt, duration, sample rate and seed; rendering the same
-scene again reads the clip back instead of generating it.
+version and chosen file), the version of the code that fits a recording to length
+(:data:`see2sound.sound.oneshot.FIT_VERSION`), the label, prompt, duration, sample rate and seed;
+rendering the same scene again reads the clip back instead of generating it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from ..cache import cache_dir
 from ..log import get_logger
+from .oneshot import FIT_VERSION
 from .types import SoundRequest, SoundResult
 
 log = get_logger(__name__)
@@ -27,6 +29,7 @@ def stem_key(backend, request: SoundRequest) -> str:
     parts = {
         "backend": backend.name,
         "backend_key": own(request) if own else {},
+        "fit": FIT_VERSION,
         "label": request.label,
         "prompt": request.prompt,
         "duration": round(float(request.duration), 6),

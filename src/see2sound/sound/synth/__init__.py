@@ -23,7 +23,7 @@ import numpy as np
 from ...errors import See2SoundError
 from . import ambience, animals, human, nature, vehicles, water, weather
 
-SYNTH_VERSION = 2  # bump when a recipe changes its output: cached stems are keyed on it
+SYNTH_VERSION = 3  # bump when a recipe changes its output: cached stems are keyed on it
 PREROLL_S = 0.75
 TARGET_RMS_DB = -20.0
 PEAK_LIMIT = 0.891  # -1 dBFS
@@ -49,13 +49,17 @@ def _table() -> dict[str, SynthClass]:
         ("stream", "water", water.stream, "texture"),
         ("waterfall", "water", water.waterfall, "texture"),
         ("ocean_waves", "water", water.ocean_waves, "texture"),
+        ("lapping", "water", water.lapping, "texture"),
         ("water_drip", "water", water.water_drip, "events"),
         ("fire", "nature", nature.fire, "texture"),
         ("leaves", "nature", nature.leaves, "texture"),
+        ("grass_wind", "nature", nature.grass_wind, "texture"),
         ("birdsong", "animals", animals.birdsong, "events"),
         ("crickets", "animals", animals.crickets, "events"),
         ("cicadas", "animals", animals.cicadas, "texture"),
+        ("insects", "animals", animals.insects, "texture"),
         ("frogs", "animals", animals.frogs, "events"),
+        ("pigeons", "animals", animals.pigeons, "events"),
         ("dog_bark", "animals", animals.dog_bark, "events"),
         ("cat_meow", "animals", animals.cat_meow, "events"),
         ("cow", "animals", animals.cow, "events"),
@@ -65,6 +69,8 @@ def _table() -> dict[str, SynthClass]:
         ("footsteps", "human", human.footsteps, "events"),
         ("applause", "human", human.applause, "texture"),
         ("keyboard", "human", human.keyboard, "events"),
+        ("voices", "human", human.voices, "events"),
+        ("ball", "human", human.ball, "events"),
         ("engine_idle", "vehicles", vehicles.engine_idle, "texture"),
         ("motorcycle", "vehicles", vehicles.motorcycle, "texture"),
         ("car_pass_by", "vehicles", vehicles.car_pass_by, "events"),

@@ -1,4 +1,4 @@
-"""Animals: birdsong, crickets, cicadas, frogs, dog, cat, cow, sheep, horse.
+"""Animals: birdsong, pigeons, crickets, cicadas, summer insects, frogs, dog, cat, cow, sheep, horse.
 
 Birds are AM/FM chirps (syllables) arranged in phrases that each bird repeats with variation
 (Smyth & Smith, *The sounds of the avian syrinx*, 2002, model the same sweeps physically). Insects
@@ -12,9 +12,11 @@ import numpy as np
 
 from .dsp import (
     bandpass,
+    control_grid,
     decay,
     envelope_from_curve,
     hann_env,
+    harmonic_amps,
     highpass_stages,
     jittered_times,
     lowpass,
@@ -25,8 +27,12 @@ from .dsp import (
     place,
     poisson_times,
     resonator,
+    sine,
     smooth_curve,
+    table_osc,
+    upsample_linear,
     voice,
+    wavetable,
     white,
 )
 
@@ -64,7 +70,9 @@ def birdsong(
             (int(rng.integers(0, 4)), rng.uniform(0.04, 0.16), fc * rng.uniform(0.8, 1.25))
             for _ in range(rng.integers(3, 8))
         ]
-        gap = rng.uniform(1.5, 5.0) / (0.6 + intensity)
+        gap = rng.uniform(3.0, 9.0) / (
+            0.6 + intensity
+        )  # 3-10 song phrases a minute (Catchpole & Slater 2008)
         t = rng.uniform(0, gap) if b else rng.uniform(0, 0.3)
         while t * sr < n:
             pos = int(t * sr)
@@ -154,23 +162,23 @@ def _bark(rng: np.random.Generator, sr: int, size: float) -> np.ndarray:
 def dog_bark(
     n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
 ) -> np.ndarray:
-    """A dog barking in bouts of 1–5 barks, 2–8 s apart (bigger dogs bark lower)."""
+    """A dog barking in bouts of 1–6 barks with pauses of 3–12 s (bigger dogs bark lower)."""
     out = np.zeros(n)
     t = rng.uniform(0.05, 0.6)
     while t * sr < n:
         pos = int(t * sr)
-        for _ in range(rng.integers(1, 6)):
+        for _ in range(rng.integers(1, 7)):
             bark = _bark(rng, sr, size)
             place(out, pos, bark, rng.uniform(0.7, 1.0) * (0.6 + 0.4 * intensity))
             pos += bark.size + int(rng.uniform(0.12, 0.4) * sr)
-        t = pos / sr + rng.uniform(1.5, 6.0) * (1.3 - density)
+        t = pos / sr + rng.uniform(3.0, 12.0) * (1.3 - density)
     return out + pink(rng, n, lowpass_stages(1000, sr, 1)) * 0.002
 
 
 def cat_meow(
     n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
 ) -> np.ndarray:
-    """A cat: 'mi-aow' calls (rising then falling pitch, opening vowel) every few seconds."""
+    """A cat: 'mi-aow' calls (rising then falling pitch, opening vowel), 2–10 s apart."""
     out = np.zeros(n)
     t = rng.uniform(0.05, 0.5)
     while t * sr < n:
@@ -184,14 +192,14 @@ def cat_meow(
         y = voice(f0, sr, [(f1, 300.0, 1.0), (f2, 400.0, 0.7), (3500.0, 600.0, 0.2)], -3.0, 25)
         y *= hann_env(length, 0.25) ** 0.7
         place(out, int(t * sr), y / (np.abs(y).max() + 1e-12), rng.uniform(0.6, 1.0))
-        t += dur + rng.uniform(1.0, 6.0) * (1.3 - density)
+        t += dur + rng.uniform(2.5, 12.0) * (1.3 - density)
     return out + pink(rng, n, lowpass_stages(800, sr, 1)) * 0.002
 
 
 def cow(
     n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
 ) -> np.ndarray:
-    """Cattle lowing: long 'mmm-ooo' calls (100–160 Hz, mouth opening), in a quiet pasture."""
+    """Cattle lowing: long 'mmm-ooo' calls (100–160 Hz, mouth opening) 8–30 s apart, in a quiet pasture."""
     out = np.zeros(n)
     t = rng.uniform(0.05, 1.0)
     while t * sr < n:
@@ -205,7 +213,7 @@ def cow(
         y = voice(f0, sr, [(f1, 180.0, 1.0), (1100.0, 300.0, 0.4), (2400.0, 500.0, 0.15)], -4.0, 40)
         y *= hann_env(length, 0.2) ** 0.5
         place(out, int(t * sr), y / (np.abs(y).max() + 1e-12), rng.uniform(0.6, 1.0))
-        t += dur + rng.uniform(2.0, 8.0) * (1.3 - density)
+        t += dur + rng.uniform(10.0, 36.0) * (1.3 - density)
     pasture = pink(rng, n, lowpass_stages(500, sr, 1)) * envelope_from_curve(
         smooth_curve(rng, n, sr, 0.2), 6.0
     )
@@ -229,7 +237,7 @@ def sheep(
         )
         y *= hann_env(length, 0.15) ** 0.6 * (1 + 0.35 * tremolo)
         place(out, int(t * sr), y / (np.abs(y).max() + 1e-12), rng.uniform(0.4, 1.0))
-        t += dur + rng.uniform(0.5, 5.0) * (1.3 - density)
+        t += dur + rng.uniform(1.2, 10.0) * (1.3 - density)
     return out + pink(rng, n, lowpass_stages(600, sr, 1)) * 0.003
 
 
@@ -261,3 +269,119 @@ def horse(
         sn *= 1 + 0.8 * np.sin(2 * np.pi * rng.uniform(18, 30) * np.arange(length) / sr)  # lip flutter
         place(snorts, int(s), sn / (np.abs(sn).max() + 1e-12), 0.6)
     return hooves + snorts + pink(rng, n, lowpass_stages(600, sr, 1)) * 0.003
+
+
+def _coo(rng: np.random.Generator, sr: int, pitch: float) -> np.ndarray:
+    """A rock dove's perch coo, 'oo-roo-coo': a short rising note, a long rolling one (level pulsing at
+    20–30 Hz) that rises and falls, and a short falling note; a nearly pure tone of 300–600 Hz with weak
+    harmonics (the inflated crop filters them; Riede et al., *J. Exp. Biol.* 2004)."""
+    notes = (
+        (rng.uniform(0.12, 0.2), 0.95, 1.05, 0.0),  # duration s, start and end pitch ratio, roll depth
+        (rng.uniform(0.45, 0.8), 1.0, 0.9, rng.uniform(0.4, 0.8)),
+        (rng.uniform(0.18, 0.3), 1.02, 0.85, 0.0),
+    )
+    parts = []
+    for dur, f_a, f_b, roll in notes:
+        length = int(dur * sr)
+        u = np.linspace(0.0, 1.0, length, dtype=np.float32)
+        f = np.float32(pitch) * (f_a + (f_b - f_a) * u + np.float32(0.08) * np.sin(np.float32(np.pi) * u))
+        ph = phase_from_freq(f, sr)
+        ph -= np.floor(ph)
+        ph = ph.astype(np.float32)
+        y = sine(ph) + np.float32(0.15) * sine(2 * ph) + np.float32(0.04) * sine(3 * ph)
+        env = hann_env(length, 0.3).astype(np.float32)
+        if roll:
+            env *= 1 - np.float32(roll) * (
+                0.5 + 0.5 * np.cos(np.float32(2 * np.pi * rng.uniform(20, 30) * dur) * u)
+            )
+        parts += [y * env, np.zeros(int(rng.uniform(0.04, 0.12) * sr), dtype=np.float32)]
+    return np.concatenate(parts)
+
+
+def _flaps(rng: np.random.Generator, sr: int, count: int) -> np.ndarray:
+    """A pigeon taking off: ``count`` wing beats at 7–10 Hz, the first ones clapping, fading as it leaves."""
+    beat = 1.0 / rng.uniform(7.0, 10.0)
+    length = int((count * beat + 0.1) * sr)
+    out = np.zeros(length)
+    flap_len = int(0.06 * sr)
+    for k in range(count):
+        burst = white(rng, flap_len) * decay(flap_len, sr, rng.uniform(0.008, 0.02), 0.002)
+        clap = k < 3 and rng.random() < 0.7  # wings clapping over the back at take-off: sharp, bright
+        y = bandpass(burst, 600 if clap else 250, 6000 if clap else 2500, sr, 1)
+        place(out, int(k * beat * sr * rng.uniform(0.95, 1.05)), y, (1.0 if clap else 0.6) * 0.85**k)
+    return out
+
+
+def pigeons(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """Pigeons: cooing in bouts (each bird its own pitch), and now and then a burst of wing flaps."""
+    out = np.zeros(n, dtype=np.float32)
+    for b in range(1 + int(round(2 * density))):
+        pitch = rng.uniform(330, 520) * (1.15 - 0.3 * size)
+        gain = 1.0 if b == 0 else rng.uniform(0.3, 0.8)
+        t = rng.uniform(0.05, 0.6) if b == 0 else rng.uniform(0.5, 6.0)
+        while t * sr < n:
+            for _ in range(int(rng.integers(2, 6))):  # a bout: coo after coo
+                coo = _coo(rng, sr, pitch * rng.uniform(0.97, 1.03))
+                place(out, int(t * sr), coo, gain * rng.uniform(0.7, 1.0))
+                t += coo.size / sr + rng.uniform(0.4, 1.5)
+            t += rng.uniform(4.0, 14.0) * (1.3 - density)
+    flaps = np.zeros(n, dtype=np.float32)
+    for at in poisson_times(rng, n, sr, (0.03 + 0.08 * density) * (0.6 + 0.8 * intensity)):
+        place(flaps, int(at), _flaps(rng, sr, int(rng.integers(5, 14))), rng.uniform(0.5, 1.0))
+    out *= np.float32(0.5)
+    flaps *= np.float32(0.8)
+    out += flaps
+    out += pink(rng, n, lowpass_stages(700, sr, 1)) * np.float32(0.002)
+    return out
+
+
+# wing-beat frequencies (Hz) of the buzzers heard in a summer garden: honeybee, bumblebee, housefly, hoverfly
+_BUZZERS = ((200.0, 250.0), (130.0, 180.0), (170.0, 220.0), (120.0, 160.0))
+SPEED_OF_SOUND = 343.0
+
+
+def _pass(rng: np.random.Generator, sr: int, table: np.ndarray, dur: float, near: float) -> np.ndarray:
+    """One insect flying past: a wing-beat buzz whose pitch is shifted by the radial speed (Doppler) and
+    whose level follows 1/r, with the wobble of a flight that keeps changing course."""
+    length = int(dur * sr)
+    hop = 32  # flight path, pitch and level change slowly: computed every 32 samples, interpolated
+    grid = control_grid(length, hop)
+    t = (grid / sr - 0.5 * dur).astype(np.float32)
+    speed = rng.uniform(1.5, 5.0)  # m/s
+    closest = rng.uniform(0.3, 2.0) / (0.5 + near)  # m
+    along = speed * t
+    r = np.sqrt(closest**2 + along**2)
+    radial = speed * along / r  # m/s away from the listener
+    f0 = rng.uniform(*_BUZZERS[int(rng.integers(len(_BUZZERS)))])
+    wobble = smooth_curve(rng, grid.size, sr / hop, 3.0)
+    freq = np.float32(f0) * SPEED_OF_SOUND / (SPEED_OF_SOUND + radial) * (1 + np.float32(0.04) * wobble)
+    buzz = table_osc(table, phase_from_freq(upsample_linear(freq, hop, length), sr))
+    level = np.float32(closest) / r * (1 + np.float32(0.3) * wobble)
+    level *= np.sin(np.float32(np.pi) * np.clip(grid / length, 0, 1)).astype(np.float32)
+    buzz *= upsample_linear(level, hop, length)
+    return buzz
+
+
+def insects(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """Summer insects: bees and flies buzzing past (Doppler, 1/r), over the far hum of many more."""
+    table = wavetable(harmonic_amps(260, sr, -5.0, limit=24)).astype(np.float32)
+    out = np.zeros(n, dtype=np.float32)
+    rate = (0.15 + 0.5 * density) * (0.6 + 0.8 * intensity)  # passes per second
+    starts = poisson_times(rng, n, sr, rate)
+    first = int(rng.uniform(-1.0, 0.5) * sr)  # one is passing as the clip starts
+    for at in [first, *starts.tolist()]:
+        dur = rng.uniform(1.0, 4.0)
+        place(out, int(at), _pass(rng, sr, table, dur, 1 - size), rng.uniform(0.4, 1.0))
+    # the far hum of insects too many and too far to tell apart: one dark buzz whose pitch wanders fast
+    # (±8 % at ~15 Hz), which smears its harmonics into a band, swelling and fading slowly
+    far_table = wavetable(harmonic_amps(260, sr, -9.0, limit=12)).astype(np.float32)
+    f = np.float32(rng.uniform(160.0, 220.0)) * (1 + np.float32(0.08) * smooth_curve(rng, n, sr, 15.0))
+    hum = table_osc(far_table, phase_from_freq(f, sr))
+    hum *= envelope_from_curve(smooth_curve(rng, n, sr, 0.2), 6.0)
+    hum *= np.float32(0.05 + 0.05 * density)
+    out += hum
+    return out

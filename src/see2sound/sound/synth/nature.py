@@ -1,4 +1,8 @@
-"""Fire and rustling leaves: granular crackle over modulated noise (Farnell 2010, chs. 34–35)."""
+"""Fire, rustling leaves and wind in grass: granular crackle over modulated noise (Farnell 2010, chs. 34–35).
+
+Leaves are dry: thousands of micro-clicks a second that swell with each gust. Grass is soft: a dense,
+even hiss of countless thin blades, higher and steadier than leaves, brightening as a gust bends it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,10 @@ import numpy as np
 
 from .dsp import (
     bandpass,
+    bandpass_stages,
     click_bank,
     envelope_from_curve,
+    filter_chain,
     highpass,
     lowpass_stages,
     overlap_add,
@@ -61,3 +67,22 @@ def leaves(
     swish = bandpass(white(rng, n), 1200 + 800 * (1 - size), 8000, sr, 2) * gust**2
     air = pink(rng, n, lowpass_stages(300, sr, 1)) * gust * 0.1
     return highpass(0.3 * grains, 500, sr, 1) + 0.25 * swish + air
+
+
+def grass_wind(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """Wind through grass: a soft, even, high hiss of countless blades (2–9 kHz) with slow gusts sweeping
+    across the field; brighter and steadier than leaves, without their dry clicks."""
+    curve = 0.7 * smooth_curve(rng, n, sr, 0.12) + 0.3 * smooth_curve(rng, n, sr, 0.5)
+    gust = envelope_from_curve(curve, 8.0 + 6.0 * intensity)  # swells of ±8–14 dB over seconds
+    bright = np.clip(curve + np.float32(0.5), 0.0, 1.0)
+    src = white(rng, n)
+    # two bands crossfaded by the gust: a stronger gust bends more blades and the hiss brightens
+    low = filter_chain(src, bandpass_stages(1200 + 800 * (1 - size), 4500, sr, 1))
+    high = filter_chain(src, bandpass_stages(3500, 9500, sr, 1))
+    out = low * gust
+    out += high * (gust * bright)
+    air = filter_chain(src, lowpass_stages(250, sr, 1))  # the wind itself, felt more than heard
+    out += air * (np.float32(0.3) * gust)
+    return out

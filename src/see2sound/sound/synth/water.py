@@ -1,9 +1,11 @@
-"""Water: stream, waterfall, ocean waves, dripping water.
+"""Water: stream, waterfall, ocean waves, water lapping on a shore, dripping water.
 
 Moving water is mostly bubbles: each one rings at its Minnaert frequency with a slight upward chirp
 as it nears the surface (van den Doel, *Physically based models for liquid sounds*, ACM TAP 2005).
 Streams are a few hundred bubbles a second over a soft bed; a waterfall is a dense bed with many
-bubbles; waves are swells of surf noise whose brightness follows the breaking crest.
+bubbles; waves are swells of surf noise whose brightness follows the breaking crest. Lapping is the
+small, quick waves of a lake or a sheltered shore: a dull slap, a short wash and a burst of gurgling
+bubbles every 1–4 s.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from .dsp import (
     bandpass,
     bandpass_stages,
     brown,
+    decay,
     envelope_from_curve,
     hann_env,
     highpass,
@@ -25,6 +28,7 @@ from .dsp import (
     poisson_times,
     resonant_impulses,
     smooth_curve,
+    upsample_linear,
     white,
 )
 
@@ -126,3 +130,49 @@ def water_drip(
     wet = oaconvolve(dry, ir)[:n]
     room = pink(rng, n, lowpass_stages(800, sr, 2)) * 0.01 * (1 + intensity)
     return wet + room
+
+
+def lapping(
+    n: int, sr: int, rng: np.random.Generator, intensity: float = 0.5, size: float = 0.5, density: float = 0.5
+) -> np.ndarray:
+    """Water lapping on a shore: small waves every 1–4 s, each a slap, a short wash and gurgling bubbles."""
+    total_s = n / sr
+    mean_gap = (2.6 - 1.2 * density) * (0.8 + 0.4 * size)
+    times = np.cumsum(rng.gamma(4.0, mean_gap / 4.0, int(total_s / mean_gap * 2) + 8)) - rng.uniform(
+        0, mean_gap
+    )
+    times = times[times < total_s]
+    heights = rng.uniform(0.3, 1.0, times.size) * (0.6 + 0.6 * intensity)
+    starts = (times * sr).astype(np.int64)
+    # the slap: a short, dull splash where the wavelet meets the shore or a stone
+    slap_len = int(0.35 * sr)
+    bank = np.zeros((6, slap_len), dtype=np.float32)
+    for i in range(6):
+        burst = white(rng, slap_len) * decay(slap_len, sr, rng.uniform(0.03, 0.08), rng.uniform(0.004, 0.015))
+        bank[i] = bandpass(burst, 250 + 250 * (1 - size), 2500 + 1500 * (1 - size), sr, 1)
+        bank[i] /= np.abs(bank[i]).max() + 1e-12
+    slaps = overlap_add(n, starts, bank, rng.integers(0, 6, starts.size), heights)
+    # after each slap the water runs up and back (a soft wash) and air pockets gurgle
+    hop = 64
+    wash = np.zeros(n // hop + 2)
+    wave_env = hann_env(int(rng.uniform(0.8, 1.4) * sr / hop), 0.3)
+    gurgle = np.zeros(n // hop + 2)
+    tail = np.exp(-np.arange(int(1.2 * sr / hop)) * hop / (sr * 0.35))
+    for at, h in zip((starts // hop).tolist(), heights.tolist(), strict=True):
+        place(wash, at, wave_env, h)
+        place(gurgle, at + int(0.05 * sr / hop), tail, h)
+    wash = upsample_linear(wash.astype(np.float32), hop, n)
+    gurgle = upsample_linear(gurgle.astype(np.float32), hop, n)
+    bed = pink(rng, n, bandpass_stages(300, 3500, sr, 1))
+    # gurgles: big, slow bubbles (every one a chirping template: a few hundred, and their sines start
+    # softly, so the sum needs no low-pass as resonator pings would)
+    rate = (40 + 250 * density) * gurgle + 2.0
+    bubble_starts = poisson_times(rng, n, sr, rate)
+    bank = bubble_bank(rng, sr, 16, 250 + 300 * (1 - size), 1500 + 1000 * (1 - size), rise=0.12)
+    bank *= hann_env(bank.shape[1], 0.02) ** 0.5  # big bubbles still ring at 40 ms: fade, do not cut
+    bubble_gains = rng.uniform(0.2, 1.0, bubble_starts.size) ** 2
+    bubbles = overlap_add(n, bubble_starts, bank, rng.integers(0, 16, bubble_starts.size), bubble_gains)
+    bed *= np.float32(0.05) + np.float32(0.25) * wash
+    bed += np.float32(0.6) * slaps
+    bed += np.float32(0.5) * bubbles
+    return bed
