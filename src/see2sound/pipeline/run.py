@@ -165,7 +165,13 @@ def run(
     stem = input_path.stem
     scene_path = out_dir / SCENE_NAME
     audio_paths = {name: out_dir / f"{stem}.{name}.wav" for name in formats}
-    video_path = out_dir / f"{stem}.mp4" if make_video else None
+    video_path = None
+    if make_video:  # MP4 when the input's codecs allow it, else MOV, else MKV
+        from ..media.muxer import choose_container
+
+        audio_format = get_format(_video_format(formats, (projection or info.projection) == "equirect"))
+        suffix = choose_container(input_path, audio_format, audio_format.n_channels, original_audio)
+        video_path = out_dir / f"{stem}{suffix}"
     for target in [*audio_paths.values(), *([video_path] if video_path else [])]:
         check_output(target, overwrite) if out_dir.exists() else None
 
@@ -258,17 +264,24 @@ def run(
                 overwrite=overwrite,
             )
         if video_path is not None:
-            name = _video_format(formats, scene)
+            equirect = scene.media is not None and scene.media.projection == "equirect"
+            name = _video_format(formats, equirect)
             announce(f"writing {video_path.name} with {name} audio")
-            result.video = mux(
-                input_path,
-                result.audio[name],
-                video_path,
-                mode=original_audio,
-                overwrite=overwrite,
-                fmt=name,
-                spherical=scene.media is not None and scene.media.projection == "equirect",
-            )
+            try:
+                result.video = mux(
+                    input_path,
+                    result.audio[name],
+                    video_path,
+                    mode=original_audio,
+                    overwrite=overwrite,
+                    fmt=name,
+                    spherical=equirect,
+                )
+            except See2SoundError as exc:  # the audio, stems and scene are finished: say how to end the job
+                raise See2SoundError(
+                    f"{exc}; the audio, stems and scene are kept in {out_dir}; to write the video: "
+                    + _mux_command(input_path, result.audio[name], video_path, original_audio)
+                ) from None
         result.credits = _write_credits(out_dir, scene_path, hrtf, formats, sample_rate)
         if preview_thread is not None:
             preview_thread.join()
@@ -327,9 +340,16 @@ def _previous_scene(scene_path: Path, analysis_key: str) -> tuple[Scene | None, 
     return None, False
 
 
-def _video_format(formats: list[str], scene: Scene) -> str:
+def _mux_command(input_path: Path, audio: Path, video: Path, mode: str) -> str:
+    """The ``see2sound mux`` command line that writes ``video`` from the finished ``audio``."""
+    import shlex
+
+    flags = {"keep": ["--keep-original-audio"], "mix": ["--mix-original-audio"]}.get(mode, [])
+    return shlex.join(["see2sound", "mux", str(input_path), str(audio), "-o", str(video), *flags])
+
+
+def _video_format(formats: list[str], equirect: bool) -> str:
     """The audio that goes into the video: ambisonics for 360° media when asked for, else the first format."""
-    equirect = scene.media is not None and scene.media.projection == "equirect"
     if equirect:
         for name in formats:
             if get_format(name).is_ambisonic:
