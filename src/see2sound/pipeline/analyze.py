@@ -7,7 +7,9 @@ one source per chosen region, with a fixed ``position`` for still pictures and a
 
 from __future__ import annotations
 
+import logging
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +72,9 @@ def _image_sources(analysis, prompt: str | None, factor: float) -> list[dict]:
     return sources
 
 
-def _track_sources(tracks, prompt: str | None, factor: float) -> list[dict]:
+def _track_sources(tracks, prompt: str | None, factor: float, voices: dict | None = None) -> list[dict]:
+    """Scene sources of tracks; ``voices`` (track id → :class:`~see2sound.vision.compose.Voice`) sets the
+    sound class, role, level and extent heard, and the rule that voiced it."""
     from ..geometry import angle_between_deg, direction_to_vector
 
     sources = []
@@ -83,6 +87,17 @@ def _track_sources(tracks, prompt: str | None, factor: float) -> list[dict]:
             kind=track.kind,
             confidence=_round(track.confidence),
         )
+        voice = (voices or {}).get(track.id)
+        if voice is not None:
+            src.update(sound_class=voice.sound_class, role=voice.role, level=_round(voice.level_db, 1))
+            if voice.extent:
+                src["extent"] = {"width": _round(voice.extent[0], 1), "height": _round(voice.extent[1], 1)}
+            src["evidence"] = {
+                **(src.get("evidence") or {}),
+                "rule": voice.rule,
+                "moving": bool(track.moving),
+                "score": _round(np.mean([d.score for d in track.drafts])),
+            }
         vectors = direction_to_vector(track.azimuth_deg, track.elevation_deg)
         mean = vectors.mean(axis=0)
         spread = float(np.max(angle_between_deg(vectors, mean))) if len(vectors) else 0.0
@@ -120,6 +135,7 @@ def _track_sources(tracks, prompt: str | None, factor: float) -> list[dict]:
             "frames": len(track.times),
             "start": _round(track.times[0]),
             "end": _round(track.times[-1]),
+            "moving": bool(track.moving),
         }
         sources.append(src)
     return sources
@@ -137,6 +153,156 @@ def _mark_activity(sources: list[dict], duration: float, frame_interval: float) 
         end = duration if end >= duration - 0.5 * frame_interval else end
         if start > 0.0 or end < duration:
             src["active"] = [_round(start), _round(min(end, duration))]
+
+
+class _FallbackCounter(logging.Filter):
+    """Holds back the vision stage's per-frame "no regions found" warning: a black first frame is no news
+    when later frames find things; :func:`analyze_video` warns once when no frame found anything."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("no regions found"):
+            self.count += 1
+            return False
+        return True
+
+
+def _voice_key(track) -> tuple[str, bool]:
+    """The label :func:`~see2sound.vision.compose.sounding` is asked about, and whether it is a scene part."""
+    best = max(track.drafts, key=lambda d: d.score)
+    extra = best.region.extra
+    if extra.get("detector_label"):
+        return str(extra["detector_label"]), False
+    if extra.get("part"):
+        return str(extra["part"]), True
+    return track.label, track.kind != "object"
+
+
+def _video_bed(analysis, n_sources: int, prompt: str | None) -> list:
+    """The bed (role ``bed``) that :func:`~see2sound.vision.compose.choose_sources` gives the representative
+    frame: the place, heard under the movers. Empty when the vocabulary has no beds (then ambience tracks
+    carry the place, see :func:`~see2sound.vision.tracking.select_over_time`)."""
+    from ..vision import compose
+
+    choose = getattr(compose, "choose_sources", None)
+    if choose is None or analysis is None or n_sources < 2:
+        return []
+    drafts = choose(list(analysis.candidates), getattr(analysis, "picture", None), n_sources, prompt)
+    return [d for d in drafts if getattr(d, "role", "spot") == "bed"]
+
+
+@dataclass
+class VideoAnalysis:
+    """What :func:`analyze_video` found: chosen tracks with their voices, the bed, a representative frame."""
+
+    tracks: list
+    voices: dict
+    bed: list
+    frame: np.ndarray  # the representative frame (the one where most is found), for the preview
+    analysis: object  # its ImageAnalysis
+    room: dict | None
+    duration: float
+    frame_interval: float
+    cuts: list = field(default_factory=list)
+
+    @property
+    def preview_drafts(self) -> list:
+        return [t.drafts[len(t.drafts) // 2] for t in self.tracks] or list(self.analysis.sources)
+
+    def scene_sources(self, prompt: str | None, factor: float) -> list[dict]:
+        """Scene sources: the bed first (fixed), then the tracks, ``active`` where they are seen."""
+        from types import SimpleNamespace
+
+        beds = _image_sources(SimpleNamespace(sources=self.bed), prompt, factor) if self.bed else []
+        if self.tracks:
+            spots = _track_sources(self.tracks, prompt, factor, self.voices)
+            _mark_activity(spots, self.duration, self.frame_interval)
+        elif not beds:
+            log.warning("no sounding region lasted long enough to track; using the representative frame's")
+            spots = _image_sources(self.analysis, prompt, factor)
+        else:
+            spots = []
+        out = beds + spots
+        for i, src in enumerate(out):
+            src["id"] = f"s{i}"
+        return out
+
+
+def analyze_video(
+    frames, n_sources: int, hfov: float, projection: str, prompt, backends, min_area: float, duration
+) -> VideoAnalysis:
+    """Analyse every frame, find shot cuts, track, voice each track and choose what is heard when.
+
+    A track is voiced by :func:`~see2sound.vision.compose.sounding` with ``moving`` from the track (a parked
+    car or a still lamp post stays silent); at most ``n_sources`` voiced tracks are heard at any moment,
+    movers first (:func:`~see2sound.vision.tracking.select_over_time`); the bed of the representative frame
+    carries the place under them (counted as one source).
+    """
+    from ..vision import analysis as vision_analysis
+    from ..vision.compose import sounding
+    from ..vision.room import combine_rooms
+    from ..vision.tracking import CUT_DISTANCE, frame_change, select_over_time, track_sources
+
+    frame_interval = 1.0 / ANALYSIS_FPS
+    per_frame, rooms, cuts = [], [], []
+    previous = None
+    best = None  # (richness, image, analysis): the representative frame keeps its masks
+    fallbacks = _FallbackCounter()
+    vision_log = logging.getLogger(vision_analysis.__name__)
+    vision_log.addFilter(fallbacks)
+    try:
+        for frame in frames:
+            image = frame.image
+            if previous is not None and frame_change(previous, image) > CUT_DISTANCE:
+                cuts.append(frame.time_s)
+            previous = image
+            result = vision_analysis.analyze_image(
+                image,
+                n_sources=n_sources,
+                hfov_deg=hfov,
+                projection=projection,
+                prompt=prompt,
+                backends=backends,
+                min_area=min_area,
+                max_candidates=2 * n_sources + 4,
+            )
+            per_frame.append((frame.time_s, result.candidates or ([] if result.fallback else result.sources)))
+            rooms.append(result.room)
+            richness = -1.0 if result.fallback else sum(d.score for d in result.candidates)
+            if best is None or richness > best[0]:
+                if best is not None:
+                    vision_analysis._drop_pixels(best[2])
+                best = (richness, image, result)
+            else:
+                vision_analysis._drop_pixels(result)  # a long video does not hold every frame's pixels
+    finally:
+        vision_log.removeFilter(fallbacks)
+    if not per_frame:
+        raise See2SoundError("video: no frames could be decoded")
+    if fallbacks.count == len(per_frame):
+        log.warning("no regions found in any frame; using a single centred ambience source")
+    _, frame_image, representative = best
+    tracks = track_sources(per_frame, cuts=cuts)
+    voices = {}
+    for track in tracks:
+        label, part = _voice_key(track)
+        voice = sounding(
+            label, part=part, moving=bool(track.moving), picture=getattr(representative, "picture", None)
+        )
+        if voice is not None:
+            voices[track.id] = voice
+            track.sound_class = voice.sound_class
+    bed = _video_bed(representative, n_sources, prompt)
+    voiced = [t for t in tracks if t.id in voices and not (bed and t.kind != "object")]
+    chosen = select_over_time(voiced, n_sources - (1 if bed else 0), frame_interval) if voiced else []
+    last_time = per_frame[-1][0]
+    total = _round(duration or last_time + frame_interval)
+    return VideoAnalysis(
+        chosen, voices, bed, frame_image, representative, combine_rooms(rooms), total, frame_interval, cuts
+    )
 
 
 def _prefetched(items):
@@ -208,7 +374,7 @@ def analyze(
         The scene written.
     """
     from ..media.probe import iter_frames, open_media
-    from ..vision.analysis import analyze_frames, analyze_image, load_backends
+    from ..vision.analysis import analyze_image, load_backends
     from ..vision.projection import DEFAULT_HFOV_DEG, check_projection
 
     if int(sources) != sources or sources < 1:
@@ -252,35 +418,15 @@ def analyze(
         drafts_for_preview = analysis.sources
         room = analysis.room
     else:
-        first: list = []
-
-        def remember(stream):
-            for f in stream:
-                if not first:
-                    first.append(f)
-                yield f
-
-        tracks, analyses = analyze_frames(
-            remember(_prefetched(frames)),
-            n_sources=sources,
-            hfov_deg=hfov,
-            projection=proj,
-            prompt=prompt,
-            backends=backends,
-            min_area=min_area,
+        video = analyze_video(
+            _prefetched(frames), sources, hfov, proj, prompt, backends, min_area, info.duration
         )
-        factor = info.width / first[0].image.shape[1]
-        if not tracks:
-            log.warning("no region lasted long enough to track; using the first frame's sources")
-            scene_sources = _image_sources(analyses[0][1], prompt, factor)
-        else:
-            scene_sources = _track_sources(tracks, prompt, factor)
-        duration = _round(info.duration or max(t for t, _ in analyses) + 1.0 / ANALYSIS_FPS)
-        preview_frame, preview_analysis = first[0].image, analyses[0][1]
-        from ..vision.room import combine_rooms
-
-        room = combine_rooms([a.room for _, a in analyses])
-        drafts_for_preview = [tr.drafts[0] for tr in tracks] if tracks else analyses[0][1].sources
+        factor = info.width / video.frame.shape[1]
+        scene_sources = video.scene_sources(prompt, factor)
+        duration = video.duration
+        preview_frame, preview_analysis = video.frame, video.analysis
+        room = video.room
+        drafts_for_preview = video.preview_drafts
 
     media_path = Path(input_path)
     try:
