@@ -34,7 +34,7 @@ mux(sys.argv[1], np.zeros((2, 48000 * 2), np.float32), sys.argv[2], sample_rate=
 
 
 def test_gif_video_is_the_same_on_one_core_and_on_two(tmp_path):
-    """x264's frame threads shape its motion search: a fixed thread count makes the bytes the machine's own."""
+    """x264's frame threads shape its motion search: a fixed thread count makes the bytes repeatable."""
     import os
     import subprocess
     import sys
@@ -55,7 +55,9 @@ def test_gif_video_is_the_same_on_one_core_and_on_two(tmp_path):
         out = tmp_path / f"g{k}.mp4"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
         subprocess.run(
-            [sys.executable, "-c", GIF_MUX, str(gif), str(out), ",".join(map(str, affinity))], check=True, env=env
+            [sys.executable, "-c", GIF_MUX, str(gif), str(out), ",".join(map(str, affinity))],
+            check=True,
+            env=env,
         )
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]

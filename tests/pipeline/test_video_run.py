@@ -64,8 +64,12 @@ def test_object_is_heard_only_while_it_is_seen(tmp_path, cli):
 
 
 def test_cinepak_avi_gives_a_mov_with_the_video_copied(tmp_path, cli):
-    clip = make_video(tmp_path / "old.avi", n_frames=24, fps=12, size=(96, 64), codec="cinepak", pix_fmt="rgb24")
-    code, out, err = cli("run", clip, "-o", tmp_path / "out", "--format", "stereo", "--sources", "1", "--quiet")
+    clip = make_video(
+        tmp_path / "old.avi", n_frames=24, fps=12, size=(96, 64), codec="cinepak", pix_fmt="rgb24"
+    )
+    code, out, err = cli(
+        "run", clip, "-o", tmp_path / "out", "--format", "stereo", "--sources", "1", "--quiet"
+    )
     assert code == 0, err
     assert not (tmp_path / "out" / "old.mp4").exists()
     assert video_packets(tmp_path / "out" / "old.mov") == video_packets(clip)
