@@ -240,7 +240,7 @@ def mix_original(y: np.ndarray, layout: Format | None, original: np.ndarray) -> 
     return out
 
 
-def encode_audio_packets(stream, y: np.ndarray, plan: AudioPlan) -> Iterator:
+def encode_audio_packets(stream, y: np.ndarray, plan: AudioPlan, first: int = 0) -> Iterator:
     """Encode ``y`` block by block as float frames (the encoder re-blocks to its frame size).
 
     AAC gets planar float, its native format: no transpose here and no sample format conversion in
@@ -255,7 +255,7 @@ def encode_audio_packets(stream, y: np.ndarray, plan: AudioPlan) -> Iterator:
             block = np.ascontiguousarray(y[:, start : start + BLOCK].T).reshape(1, -1)
         frame = av.AudioFrame.from_ndarray(block, format="fltp" if planar else "flt", layout=plan.layout)
         frame.sample_rate = plan.sample_rate
-        frame.pts = start
+        frame.pts = first + start  # ``first``: the first sample's time in samples (a start offset)
         frame.time_base = Fraction(1, plan.sample_rate)
         yield from stream.encode(frame)
     yield from stream.encode(None)
@@ -286,7 +286,9 @@ def mark_end_padding(packets: Iterator, codec_context) -> Iterator:
     yield last
 
 
-def encode_ahead(out, stream, y: np.ndarray, plan: AudioPlan, pool, packets_per_task: int = 64) -> Iterator:
+def encode_ahead(
+    out, stream, y: np.ndarray, plan: AudioPlan, pool, packets_per_task: int = 64, first: int = 0
+) -> Iterator:
     """:func:`encode_audio_packets` run on ``pool``'s one thread, a batch ahead of the caller's muxing.
 
     FFmpeg encodes without holding the GIL, so the encoder works while the caller copies and muxes
@@ -295,7 +297,7 @@ def encode_ahead(out, stream, y: np.ndarray, plan: AudioPlan, pool, packets_per_
     """
     stream.codec_context.open(strict=False)
     out.start_encoding()
-    packets = encode_audio_packets(stream, y, plan)
+    packets = encode_audio_packets(stream, y, plan, first)
     if out.format.name == "matroska":
         packets = mark_end_padding(packets, stream.codec_context)
 
@@ -502,9 +504,9 @@ def mux(
     options = {"movflags": "+faststart"} if container_format in ("mp4", "mov") else {"fflags": "+bitexact"}
     try:
         with atomic_output(output, overwrite=overwrite) as tmp:
-            track = write_muxed(tmp, container_format, options, info, y, plan, copy)
+            track, n_samples = write_muxed(tmp, container_format, options, info, y, plan, copy)
             if container_format == "matroska":  # durations without the codec delay FFmpeg counts in
-                fix_codec_delay_durations(tmp, {track: y.shape[1] / plan.sample_rate})
+                fix_codec_delay_durations(tmp, {track: n_samples / plan.sample_rate})
             if plan.spatial is not None:
                 inject_sa3d(tmp, plan.spatial, track=0)
             if container_format in ("mp4", "mov") and (
@@ -579,10 +581,11 @@ def write_muxed(
     y: np.ndarray,
     plan: AudioPlan,
     copy: CopyPlan,
-) -> int:
+) -> tuple[int, int]:
     """Write the output container: video (copied or encoded), the new audio first, originals after.
 
-    Returns the new audio's track number (stream index + 1, as Matroska counts them).
+    Returns the new audio's track number (stream index + 1, as Matroska counts them) and its length in
+    samples (a video whose first picture is shown after the container's start drops the audio before it).
     """
     duration_s = y.shape[1] / plan.sample_rate
     with av.open(str(path), "w", format=container_format, options=options) as out:
@@ -633,8 +636,16 @@ def write_muxed(
                     if copy.transcode_video:
                         yield from encode_video(None)
 
+                # the new audio starts with the first picture shown (its time in the input's timeline;
+                # the scene's times count from the container's start, so what comes before is dropped)
+                shown = first_shown_s(inp, vin)
+                origin = inp.start_time / 1e6 if inp.start_time is not None else 0.0
+                lead = min(max(0, round((shown - origin) * plan.sample_rate)), max(0, y.shape[1] - 1))
+                n_samples = y.shape[1] - lead
+                first = round(shown * plan.sample_rate)
                 with ThreadPoolExecutor(max_workers=1, thread_name_prefix="see2sound-encode") as pool:
-                    _mux_in_time_order(out, [copied(), encode_ahead(out, audio_out, y, plan, pool), *kept])
+                    audio = encode_ahead(out, audio_out, y[:, lead:], plan, pool, first=first)
+                    _mux_in_time_order(out, [copied(), audio, *kept])
         else:
             _, video_packets = encode_picture_packets(out, info, duration_s)
             audio_out = add_audio_stream(out, plan)
@@ -642,7 +653,21 @@ def write_muxed(
             if container_format == "matroska":
                 audio_packets = mark_end_padding(audio_packets, audio_out.codec_context)
             _mux_in_time_order(out, [video_packets, audio_packets])
-    return audio_out.index + 1
+            n_samples = y.shape[1]
+    return audio_out.index + 1, n_samples
+
+
+def first_shown_s(inp, stream, look: int = 64) -> float:
+    """When the first picture of ``stream`` is shown: the earliest presentation time among its first
+    packets, in seconds (B-frames reorder: the first packet need not be the first picture)."""
+    times = []
+    for packet in islice(inp.demux(stream), look):
+        if packet.pts is not None and packet.size:
+            times.append(float(packet.pts * packet.time_base))
+    inp.seek(0)
+    if times:
+        return min(times)
+    return float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
 
 
 def _mux_in_time_order(out, sources) -> None:
