@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import av
 import numpy as np
@@ -101,3 +104,81 @@ def test_a_failed_mux_keeps_the_audio_and_names_the_command(tmp_path, cli, monke
     code, out, err = cli(*command[1:])
     assert code == 0, err
     assert video_packets(out_dir / "clip.mp4") == video_packets(clip)
+
+
+def test_gif_played_twice_gets_audio_for_two_plays(tmp_path, cli):
+    """NETSCAPE loop 1 = two plays (as browsers): 2 × 1.5 s of picture, so 3 s of audio, not 10 s."""
+    frames = [draw(160, 120, x) for x in (30, 60, 90)]
+    frames[0].save(tmp_path / "twice.gif", save_all=True, append_images=frames[1:], duration=500, loop=1)
+    code, out, err = cli(
+        "run",
+        tmp_path / "twice.gif",
+        "-o",
+        tmp_path / "out",
+        "--format",
+        "stereo",
+        "--sources",
+        "1",
+        "--quiet",
+    )
+    assert code == 0, err
+    info = sf.info(str(tmp_path / "out" / "twice.stereo.wav"))
+    assert info.frames == 3 * info.samplerate
+    with av.open(str(tmp_path / "out" / "twice.mp4")) as container:
+        assert abs(container.duration / 1e6 - 3.0) < 0.05
+
+
+def test_black_first_frame_neither_warns_nor_is_the_preview(tmp_path, cli):
+    """The clip opens on black, then a disc: no 'no regions found' warning; the preview shows the disc."""
+    frames = [Image.new("RGB", (320, 240))] * 6 + [draw(320, 240, 60 + 10 * k) for k in range(30)]
+    write_clip(tmp_path / "dark.mp4", frames)
+    code, out, err = cli(
+        "run", tmp_path / "dark.mp4", "-o", tmp_path / "out", "--format", "stereo", "--sources", "1"
+    )
+    assert code == 0, err
+    assert "no regions found" not in err
+    preview = np.asarray(Image.open(tmp_path / "out" / "preview.png").convert("RGB"), dtype=float)
+    assert preview.mean() > 60  # drawn on a lit frame, not on the black one
+
+
+HANG_GUARD_S = 240  # a liveness guard, not a speed measure: these inputs ran for 300 s and more before
+
+
+def run_cli_subprocess(*args) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run(
+        [sys.executable, "-m", "see2sound", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD_S,
+        env=env,
+        check=False,
+    )
+
+
+def test_gif_with_a_huge_delay_finishes(tmp_path):
+    """A frame held for 655 s (the largest GIF delay) is analysed once, not 2,600 times."""
+    frames = [draw(64, 48, x) for x in (10, 30, 50)]
+    frames[0].save(
+        tmp_path / "huge.gif", save_all=True, append_images=frames[1:], duration=[100, 655350, 100]
+    )
+    done = run_cli_subprocess(
+        "run", tmp_path / "huge.gif", "-o", tmp_path / "out", "--duration", "4", "--format", "stereo", "-q"
+    )
+    assert done.returncode == 0, done.stderr
+    assert sf.info(str(tmp_path / "out" / "huge.stereo.wav")).duration == 4.0
+
+
+def test_mkv_with_a_huge_timestamp_gap_is_analysed_with_bounded_work(tmp_path):
+    """Timestamps jump by 10^7 s: the analysis rate falls so that at most MAX_ANALYSIS_FRAMES are taken,
+    and the held picture is analysed once; at most one warning of each kind."""
+    from see2sound.pipeline.analyze import MAX_ANALYSIS_FRAMES
+
+    times = [0, 40, 80, 120, 160, 10**10, 10**10 + 40]
+    clip = make_video(tmp_path / "gap.mkv", frame_times_ms=times, fps=25, size=(64, 48))
+    done = run_cli_subprocess("analyze", clip, "-o", tmp_path / "scene.json")
+    assert done.returncode == 0, done.stderr
+    scene = json.loads((tmp_path / "scene.json").read_text())
+    assert scene["vision"]["analysis_fps"] * scene["duration"] <= MAX_ANALYSIS_FRAMES + 1
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning")]
+    assert len(warnings) == len(set(warnings)) <= 3, warnings

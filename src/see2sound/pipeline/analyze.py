@@ -24,6 +24,10 @@ log = get_logger(__name__)
 
 DEFAULT_IMAGE_DURATION_S = 10.0
 ANALYSIS_FPS = 4.0
+# A long clip is analysed at a lower rate so that the work is bounded: at most this many analysed frames
+# (3 minutes at 2 fps; a 10 s clip keeps 4 fps). A picture held for long (a GIF delay, a timestamp gap)
+# is analysed once and its result reused.
+MAX_ANALYSIS_FRAMES = 360
 ANALYSIS_MAX_SIZE = 1024
 STATIC_SPREAD_DEG = 1.0  # a track that moves less than this becomes a fixed position
 
@@ -231,8 +235,23 @@ class VideoAnalysis:
         return out
 
 
+def analysis_fps(duration: float | None) -> float:
+    """The analysis frame rate of a clip ``duration`` seconds long (see ``MAX_ANALYSIS_FRAMES``)."""
+    if not duration or duration * ANALYSIS_FPS <= MAX_ANALYSIS_FRAMES:
+        return ANALYSIS_FPS
+    return MAX_ANALYSIS_FRAMES / float(duration)
+
+
 def analyze_video(
-    frames, n_sources: int, hfov: float, projection: str, prompt, backends, min_area: float, duration
+    frames,
+    n_sources: int,
+    hfov: float,
+    projection: str,
+    prompt,
+    backends,
+    min_area: float,
+    duration,
+    fps: float = ANALYSIS_FPS,
 ) -> VideoAnalysis:
     """Analyse every frame, find shot cuts, track, voice each track and choose what is heard when.
 
@@ -246,9 +265,10 @@ def analyze_video(
     from ..vision.room import combine_rooms
     from ..vision.tracking import CUT_DISTANCE, frame_change, select_over_time, track_sources
 
-    frame_interval = 1.0 / ANALYSIS_FPS
+    frame_interval = 1.0 / fps
     per_frame, rooms, cuts = [], [], []
     previous = None
+    held = None  # (source time, candidates) of the last picture analysed: a held picture is not redone
     best = None  # (richness, image, analysis): the representative frame keeps its masks
     fallbacks = _FallbackCounter()
     vision_log = logging.getLogger(vision_analysis.__name__)
@@ -256,6 +276,9 @@ def analyze_video(
     try:
         for frame in frames:
             image = frame.image
+            if held is not None and frame.source_time_s == held[0]:
+                per_frame.append((frame.time_s, held[1]))
+                continue
             if previous is not None and frame_change(previous, image) > CUT_DISTANCE:
                 cuts.append(frame.time_s)
             previous = image
@@ -269,7 +292,9 @@ def analyze_video(
                 min_area=min_area,
                 max_candidates=2 * n_sources + 4,
             )
-            per_frame.append((frame.time_s, result.candidates or ([] if result.fallback else result.sources)))
+            drafts = result.candidates or ([] if result.fallback else result.sources)
+            per_frame.append((frame.time_s, drafts))
+            held = (frame.source_time_s, drafts)
             rooms.append(result.room)
             richness = -1.0 if result.fallback else sum(d.score for d in result.candidates)
             if best is None or richness > best[0]:
@@ -282,7 +307,7 @@ def analyze_video(
         vision_log.removeFilter(fallbacks)
     if not per_frame:
         raise See2SoundError("video: no frames could be decoded")
-    if fallbacks.count == len(per_frame):
+    if fallbacks.count and fallbacks.count == len(rooms):
         log.warning("no regions found in any frame; using a single centred ambience source")
     _, frame_image, representative = best
     tracks = track_sources(per_frame, cuts=cuts)
@@ -399,7 +424,8 @@ def analyze(
         tuple(float(x) for x in depth_range) if depth_range is not None else None,
     )
 
-    frames = iter_frames(input_path, fps=ANALYSIS_FPS, max_size=ANALYSIS_MAX_SIZE)
+    fps = analysis_fps(info.duration) if info.kind != "image" else ANALYSIS_FPS
+    frames = iter_frames(input_path, fps=fps, max_size=ANALYSIS_MAX_SIZE)
     if info.kind == "image":
         frame = next(iter(frames))
         factor = info.width / frame.image.shape[1]
@@ -419,7 +445,7 @@ def analyze(
         room = analysis.room
     else:
         video = analyze_video(
-            _prefetched(frames), sources, hfov, proj, prompt, backends, min_area, info.duration
+            _prefetched(frames), sources, hfov, proj, prompt, backends, min_area, info.duration, fps
         )
         factor = info.width / video.frame.shape[1]
         scene_sources = video.scene_sources(prompt, factor)
@@ -450,7 +476,7 @@ def analyze(
             "vision": {
                 **backends.names,
                 "seed": seed,
-                "analysis_fps": ANALYSIS_FPS if info.kind != "image" else None,
+                "analysis_fps": _round(fps, 4) if info.kind != "image" else None,
                 "fallback": bool(getattr(preview_analysis, "fallback", False)),
             },
             **({"room": room} if room else {}),

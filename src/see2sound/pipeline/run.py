@@ -180,11 +180,12 @@ def run(
         total = float(info.duration)
     elif info.kind == "animation":
         loop_s = float(info.duration)
-        total = (
-            float(duration)
-            if duration is not None
-            else loop_s * max(1, round(DEFAULT_IMAGE_DURATION_S / loop_s))
-        )
+        if duration is not None:
+            total = float(duration)
+        elif info.loop_count:  # a finite loop count: as long as the picture plays
+            total = loop_s * info.loop_count
+        else:
+            total = loop_s * max(1, round(DEFAULT_IMAGE_DURATION_S / loop_s))
     else:
         total = float(duration) if duration is not None else DEFAULT_IMAGE_DURATION_S
     analysis_options = {
