@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= out/demo
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test ffmpeg lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,12 @@ demo: $(VENV)/.core
 	-$(BIN)/see2sound models fetch all
 	$(BIN)/see2sound run examples/cat.png -o $(DEMO_OUT) --overwrite
 
+# The system's ffmpeg tool (Debian's 5.1): the tests check that players decode what we write.
+ffmpeg:
+	@command -v ffmpeg >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq ffmpeg; }
+
 # Runs the whole test suite (fetching the offline assets the tests check against first).
-test: $(VENV)/.dev
+test: $(VENV)/.dev ffmpeg
 	$(BIN)/see2sound models fetch all
 	$(BIN)/python -m pytest -n 2 -q
 

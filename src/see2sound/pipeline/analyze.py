@@ -23,11 +23,13 @@ from .preview import write_preview
 log = get_logger(__name__)
 
 DEFAULT_IMAGE_DURATION_S = 10.0
-ANALYSIS_FPS = 4.0
+ANALYSIS_FPS = 4.0  # the highest analysis rate (short clips); see analysis_fps
+MIN_ANALYSIS_FPS = 2.0  # clips longer than 12 s: tracks still keep up with walkers and cars
+MIN_ANALYSIS_FRAMES = 24  # a short clip gets at least this many (tracking needs observations)
 # A long clip is analysed at a lower rate so that the work is bounded: at most this many analysed frames
-# (3 minutes at 2 fps; a 10 s clip keeps 4 fps). A picture held for long (a GIF delay, a timestamp gap)
-# is analysed once and its result reused.
-MAX_ANALYSIS_FRAMES = 360
+# (2 minutes at 2 fps; a 3-minute clip is analysed at 1.33 fps). A picture held for long (a GIF delay,
+# a timestamp gap) is analysed once and its result reused.
+MAX_ANALYSIS_FRAMES = 240
 ANALYSIS_MAX_SIZE = 1024
 STATIC_SPREAD_DEG = 1.0  # a track that moves less than this becomes a fixed position
 
@@ -236,10 +238,16 @@ class VideoAnalysis:
 
 
 def analysis_fps(duration: float | None) -> float:
-    """The analysis frame rate of a clip ``duration`` seconds long (see ``MAX_ANALYSIS_FRAMES``)."""
-    if not duration or duration * ANALYSIS_FPS <= MAX_ANALYSIS_FRAMES:
+    """The analysis frame rate of a clip ``duration`` seconds long.
+
+    ``MIN_ANALYSIS_FRAMES`` frames, at ``MIN_ANALYSIS_FPS`` to ``ANALYSIS_FPS``, and at most
+    ``MAX_ANALYSIS_FRAMES`` (a 4 s clip: 4 fps; 10 s: 2.4 fps; 60 s: 2 fps; 3 minutes: 1.33 fps).
+    Each analysed frame costs about 0.25 CPU-s (the classical regions and the detector), most of a run.
+    """
+    if not duration or duration <= 0:
         return ANALYSIS_FPS
-    return MAX_ANALYSIS_FRAMES / float(duration)
+    fps = min(ANALYSIS_FPS, max(MIN_ANALYSIS_FPS, MIN_ANALYSIS_FRAMES / duration))
+    return min(fps, MAX_ANALYSIS_FRAMES / float(duration))
 
 
 def analyze_video(
