@@ -5,8 +5,8 @@ Codec choice (by the audio's layout and the output container):
 ============================  ===========================  ==========================  =====================
 layout                        MP4 / M4V                    MOV                         MKV
 ============================  ===========================  ==========================  =====================
-mono, stereo, binaural        AAC 128 / 192 kbit/s         AAC                         AAC
-5.1, 7.1                      AAC 448 / 576 kbit/s         AAC                         AAC
+mono, stereo, binaural        AAC 128 / 192 kbit/s         AAC                         Opus 128 / 192 kbit/s
+5.1, 7.1                      AAC 448 / 576 kbit/s         AAC                         Opus 448 / 576 kbit/s
 7.1.4 (12 ch)                 PCM 24-bit (layout kept)     PCM 24-bit (layout kept)    PCM 24-bit
 AmbiX FOA / HOA2 / HOA3       Opus, mapping family 2,      PCM 24-bit + ``SA3D``       Opus, family 2
                               ≥ 512 kbit/s + ``SA3D``
@@ -15,11 +15,16 @@ other channel counts          PCM 24-bit                   PCM 24-bit           
 
 FFmpeg's AAC encoder has no 7.1.4 mode and Opus carries 12 channels only as "discrete" (mapping family
 255, layout lost), so 7.1.4 goes in as PCM, whose MP4 (``ipcm``/``chnl``) and MOV (``chan``) boxes keep
-the layout. FFmpeg's AAC encoder runs with ``aac_coder=fast`` (3–4× faster than the default two-loop
-search; at these bit rates the difference is not audible). Opus only runs at 48 kHz (and AAC at the
-MPEG-4 rates): other rates are resampled. In MKV the last AAC frame's padding is marked for
+the layout; FFmpeg 5 (Debian 12) decodes PCM in MP4 as noise, so :func:`choose_container` puts it in MOV.
+MKV gets Opus rather than AAC: FFmpeg 5 plays AAC's 1024 priming samples in Matroska (it honours
+``CodecDelay`` for Opus only). FFmpeg's AAC encoder runs with ``aac_coder=fast`` (3–4× faster than the
+default two-loop search; at these bit rates the difference is not audible). Opus only runs at 48 kHz (and
+AAC at the MPEG-4 rates): other rates are resampled. In MKV the last AAC frame's padding is marked for
 ``DiscardPadding`` and the durations FFmpeg states (which count the codec delay in) are corrected
 afterwards (:mod:`.matroska`), so the audio reads back at exactly the length put in.
+
+The output container follows the input's codecs (:func:`choose_container`, measured by :func:`copy_refusal`);
+a video codec none of MP4, MOV and MKV takes is re-encoded as H.264.
 """
 
 from __future__ import annotations
