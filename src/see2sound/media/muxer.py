@@ -64,6 +64,7 @@ CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 CONTAINER_ORDER = ("mp4", "mov", "matroska")  # the output container chosen first that takes the streams
 SUFFIXES = {"mp4": ".mp4", "mov": ".mov", "matroska": ".mkv"}
 MODES = ("replace", "keep", "mix")
+ORIGINAL_AUDIO_DB = 0.0  # mode "mix": the original's loudness relative to the new track, in dB (LU)
 AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
 AAC_BITRATES = {1: 128_000, 2: 192_000, 6: 448_000, 8: 576_000}
 OPUS_BITRATE_PER_CHANNEL = 128_000
@@ -210,34 +211,57 @@ def resolve_audio(
     return y, int(sample_rate), layout
 
 
-def mix_original(y: np.ndarray, layout: Format | None, original: np.ndarray) -> np.ndarray:
-    """Add the input's own audio to the new track.
+def mix_original(
+    y: np.ndarray,
+    layout: Format | None,
+    original: np.ndarray,
+    sample_rate: int,
+    original_db: float = ORIGINAL_AUDIO_DB,
+) -> np.ndarray:
+    """Add the input's own audio to the new track, ``original_db`` dB relative to it.
 
     Same channel count: channel by channel. Otherwise the original is taken as mono (one channel) or its
     first two channels as L/R: into L/R of loudspeaker and binaural layouts (a mono original into C, or
-    L and R at −3 dB), and into W only for ambisonics (non-directional). The sum is scaled down if it
-    would clip.
+    L and R at −3 dB), and into W only for ambisonics (non-directional). The original so placed is
+    scaled so that its integrated loudness (ITU-R BS.1770, the layout's channel weights) is
+    ``original_db`` LU above the new track's (0: equally loud); a silent track on either side leaves
+    it unscaled. The sum is scaled down if it would clip.
     """
+    from ..spatial.loudness import channel_weights, integrated_loudness
+
     n = y.shape[1]
     original = original[:, :n]
     if original.shape[1] < n:
         original = np.pad(original, ((0, 0), (0, n - original.shape[1])))
-    out = y.astype(np.float32, copy=True)
-    if original.shape[0] == out.shape[0]:
-        out += original
+    placed = np.zeros(y.shape, np.float32)
+    if original.shape[0] == placed.shape[0]:
+        placed += original
     elif layout is not None and layout.is_ambisonic:
-        out[0] += original[:2].mean(axis=0)
+        placed[0] += original[:2].mean(axis=0)
     elif original.shape[0] == 1:
         if layout is not None and "C" in layout.channels:
-            out[layout.channels.index("C")] += original[0]
-        elif out.shape[0] >= 2:
-            out[:2] += original[0] * np.float32(10 ** (-3 / 20))
+            placed[layout.channels.index("C")] += original[0]
+        elif placed.shape[0] >= 2:
+            placed[:2] += original[0] * np.float32(10 ** (-3 / 20))
         else:
-            out[0] += original[0]
-    elif out.shape[0] >= 2:
-        out[:2] += original[:2]
+            placed[0] += original[0]
+    elif placed.shape[0] >= 2:
+        placed[:2] += original[:2]
     else:
-        out[0] += original[:2].mean(axis=0)
+        placed[0] += original[:2].mean(axis=0)
+    weights = channel_weights(layout) if layout is not None else None
+    new_lufs = integrated_loudness(y, sample_rate, weights)
+    original_lufs = integrated_loudness(placed, sample_rate, weights)
+    if np.isfinite(new_lufs) and np.isfinite(original_lufs):
+        gain_db = float(original_db) - (original_lufs - new_lufs)
+        log.info(
+            "original audio at %.1f LUFS, new track at %.1f LUFS: original scaled by %+.1f dB",
+            original_lufs,
+            new_lufs,
+            gain_db,
+        )
+        placed *= np.float32(10 ** (gain_db / 20))
+    out = y.astype(np.float32, copy=True) + placed
     peak = float(np.max(np.abs(out))) if out.size else 0.0
     if peak > 1.0:
         log.warning("mixing in the original audio would clip: scaled by -%.1f dB", 20 * np.log10(peak))
@@ -440,6 +464,7 @@ def mux(
     sample_rate: int | None = None,
     fmt: str | Format | None = None,
     spherical: bool | None = None,
+    original_db: float = ORIGINAL_AUDIO_DB,
 ) -> Path:
     """Write ``output`` (MP4, MOV or MKV): the input's video stream copied and ``audio`` as its sound.
 
@@ -463,6 +488,9 @@ def mux(
     spherical : bool, optional
         Mark the video as 360° equirectangular (Spherical Video V1) in MP4/MOV; default: when the input
         is detected as equirectangular.
+    original_db : float
+        Mode ``mix``: the original's loudness relative to the new track in dB (BS.1770; default 0,
+        equally loud).
 
     Returns
     -------
@@ -481,6 +509,8 @@ def mux(
         raise MediaError(f"{output}: unsupported output extension {suffix}; use .mp4, .mov or .mkv")
     if mode not in MODES:
         raise MediaError(f"mux: unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+    if not np.isfinite(original_db):
+        raise MediaError(f"--original-audio-db: expected a finite number of dB, got {original_db}")
     check_output(output, overwrite)
     info = open_media(video_or_image_path)
     if info.kind == "audio":
@@ -500,7 +530,7 @@ def mux(
     copy = _copy_plan(info, container_format, output, keep=(mode == "keep"))
     if mode == "mix":
         original = read_audio_track(info.path, sr)
-        y = mix_original(y, layout, original)
+        y = mix_original(y, layout, original, sr, original_db)
     if plan.sample_rate != sr:
         y = resample(y, sr, plan.sample_rate)
     if plan.codec == "pcm_s24le":

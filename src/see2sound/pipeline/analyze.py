@@ -38,7 +38,25 @@ def _round(x: float, digits: int = 3) -> float:
     return float(round(float(x), digits))
 
 
+def _jsonable(value):
+    """Evidence as plain JSON: numbers rounded, NumPy scalars and tuples made Python values."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return _round(value)
+    return value if isinstance(value, str) else str(value)
+
+
 def _source_fields(draft, prompt: str | None) -> dict:
+    """What the scene records of a chosen source: label, the sound class that will be heard, its role,
+    extent, level and evidence, and the prompt noun that named it (not the whole prompt: a source the
+    prompt does not name keeps its own sound)."""
     region = draft.region
     fields = {
         "label": draft.label,
@@ -47,15 +65,27 @@ def _source_fields(draft, prompt: str | None) -> dict:
         "kind": draft.kind,
         "origin": draft.origin,
     }
-    if prompt:
-        fields["prompt"] = prompt
-    if "measured_distance_m" in region.extra:
-        fields["measured_distance"] = _round(region.extra["measured_distance_m"])
+    role = getattr(draft, "role", None)
+    if role:
+        fields["role"] = role
+    extent = getattr(draft, "extent", None)
+    if extent:
+        fields["extent"] = {"width": _round(extent[0], 1), "height": _round(extent[1], 1)}
+    level = getattr(draft, "level_db", None)
+    if level is not None:
+        fields["level"] = _round(level, 1)
     noun = region.extra.get("prompt_noun")
     if noun:
         fields["prompt_noun"] = noun
+        phrase = (getattr(draft, "evidence", None) or {}).get("prompt_phrase")
+        fields["prompt"] = phrase or noun
+    if "measured_distance_m" in region.extra:
+        fields["measured_distance"] = _round(region.extra["measured_distance_m"])
     if len(region.labels) > 1:
         fields["labels"] = [[name, _round(score)] for name, score in region.labels[:3]]
+    evidence = getattr(draft, "evidence", None)
+    if evidence:
+        fields["evidence"] = _jsonable(evidence)
     return fields
 
 
@@ -72,8 +102,10 @@ def _image_sources(analysis, prompt: str | None, factor: float) -> list[dict]:
             "elevation": _round(draft.elevation_deg),
             "distance": _round(draft.distance_m),
         }
-        src["bbox"] = _bbox(draft.bbox, factor)
-        src["polygon"] = [[_round(x * factor, 1), _round(y * factor, 1)] for x, y in draft.polygon]
+        x0, y0, x1, y1 = draft.bbox
+        if x1 > x0 and y1 > y0:  # a bed all around or a placed prompt noun has no region
+            src["bbox"] = _bbox(draft.bbox, factor)
+            src["polygon"] = [[_round(x * factor, 1), _round(y * factor, 1)] for x, y in draft.polygon]
         sources.append(src)
     return sources
 

@@ -98,6 +98,7 @@ def run(
     sample_rate: int = 48000,
     loudness_lufs: float | None = -23.0,
     original_audio: str = "replace",
+    original_audio_db: float = 0.0,
     video: bool | None = None,
     overwrite: bool = False,
     step: Callable[[str], object] | None = None,
@@ -117,6 +118,8 @@ def run(
         the animation loops). Videos always use their own length.
     original_audio : {"replace", "keep", "mix"}
         What happens to a video's own audio in the muxed video.
+    original_audio_db : float
+        With ``"mix"``: the original's loudness relative to the new audio in dB (0: equally loud).
     video : bool, optional
         Also write a video (default: for animations and videos, not for stills).
     step : callable, optional
@@ -237,7 +240,15 @@ def run(
         if info.kind == "animation" and not reused:
             _loop_trajectories(scene, float(info.duration), total)
         scene.duration = total
-        scene.run = {"analysis_key": analysis_key, "sound_key": sound_key, "input": input_path.name}
+        earlier = _run_info(scene).get("outputs")
+        outputs = {**(earlier if isinstance(earlier, dict) else {})}
+        outputs.update({path.name: name for name, path in audio_paths.items()})  # read by `evaluate`
+        scene.run = {
+            "analysis_key": analysis_key,
+            "sound_key": sound_key,
+            "input": input_path.name,
+            "outputs": outputs,
+        }
         save_scene(scene, scene_path)
 
         announce(f"making sounds for {len(scene.sources)} source(s)")
@@ -277,11 +288,14 @@ def run(
                     overwrite=overwrite,
                     fmt=name,
                     spherical=equirect,
+                    original_db=original_audio_db,
                 )
             except See2SoundError as exc:  # the audio, stems and scene are finished: say how to end the job
                 raise See2SoundError(
                     f"{exc}; the audio, stems and scene are kept in {out_dir}; to write the video: "
-                    + _mux_command(input_path, result.audio[name], video_path, original_audio)
+                    + _mux_command(
+                        input_path, result.audio[name], video_path, original_audio, original_audio_db
+                    )
                 ) from None
         result.credits = _write_credits(out_dir, scene_path, hrtf, formats, sample_rate)
         if preview_thread is not None:
@@ -341,11 +355,13 @@ def _previous_scene(scene_path: Path, analysis_key: str) -> tuple[Scene | None, 
     return None, False
 
 
-def _mux_command(input_path: Path, audio: Path, video: Path, mode: str) -> str:
+def _mux_command(input_path: Path, audio: Path, video: Path, mode: str, original_db: float = 0.0) -> str:
     """The ``see2sound mux`` command line that writes ``video`` from the finished ``audio``."""
     import shlex
 
     flags = {"keep": ["--keep-original-audio"], "mix": ["--mix-original-audio"]}.get(mode, [])
+    if mode == "mix" and original_db:
+        flags += ["--original-audio-db", f"{original_db:g}"]
     return shlex.join(["see2sound", "mux", str(input_path), str(audio), "-o", str(video), *flags])
 
 
