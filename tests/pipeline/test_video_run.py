@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import av
 import numpy as np
@@ -16,6 +17,7 @@ from PIL import Image, ImageDraw
 from tests.media.makers import make_video, video_packets
 
 FPS = 12
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def draw(width: int, height: int, x: float | None) -> Image.Image:
@@ -46,11 +48,18 @@ def rms_db(y: np.ndarray) -> float:
 
 
 def test_object_is_heard_only_while_it_is_seen(tmp_path, cli):
-    """A disc enters at 2 s and leaves at 4 s of a 6 s clip: its source is silent outside that span."""
-    width, height, seconds = 320, 240, 6.0
-    times = np.arange(int(seconds * FPS)) / FPS
-    xs = [40 + 120 * (t - 2.0) if 2.0 <= t < 4.0 else None for t in times]
-    write_clip(tmp_path / "enter.mp4", [draw(width, height, x) for x in xs])
+    """A cat (the bundled photo, which the detector names) walks in at 2 s and is gone at 4 s of a 6 s clip:
+    its source is silent outside that span."""
+    width, height, seconds = 480, 270, 6.0
+    cat = Image.open(EXAMPLES / "cat.png").convert("RGB")
+    cat = cat.resize((round(cat.width * 150 / cat.height), 150))
+    frames = []
+    for t in np.arange(int(seconds * FPS)) / FPS:
+        image = Image.new("RGB", (width, height), (150, 170, 190))
+        if 2.0 <= t < 4.0:
+            image.paste(cat, (int(20 + (t - 2.0) * 100), 100))
+        frames.append(image)
+    write_clip(tmp_path / "enter.mp4", frames)
     code, out, err = cli(
         "run", tmp_path / "enter.mp4", "-o", tmp_path / "out", "--format", "5.1", "--sources", "1", "--quiet"
     )

@@ -198,3 +198,16 @@ def test_select_over_time_shares_the_budget_and_prefers_movers():
     assert [(t.times[0], t.moving) for t in chosen] == [(0.0, True), (3.0, True)]  # one slot, two movers
     both = select_over_time(tracks, 2, frame_interval=0.25)
     assert len(both) == 3 and sum(not t.moving for t in both) == 1
+
+
+def test_select_over_time_caps_the_sources_of_a_long_clip():
+    """Twenty people pass one after another: one slot takes them all unless a total is set."""
+    per_frame = []
+    for k in range(200):
+        t = k * 0.25
+        walker = (k // 10) % 2  # a new person every 2.5 s, alternating colours so the tracks split
+        per_frame.append((t, [person(-10 + 8 * (t % 2.5), colour_bin=2 + walker)] if k % 10 < 6 else []))
+    tracks = track_sources(per_frame)
+    assert len(tracks) == 20
+    assert len(select_over_time(tracks, 1, frame_interval=0.25)) == 20
+    assert len(select_over_time(tracks, 1, frame_interval=0.25, max_total=3)) == 3

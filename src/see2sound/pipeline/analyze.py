@@ -30,6 +30,9 @@ MIN_ANALYSIS_FRAMES = 24  # a short clip gets at least this many (tracking needs
 # (2 minutes at 2 fps; a 3-minute clip is analysed at 1.33 fps). A picture held for long (a GIF delay,
 # a timestamp gap) is analysed once and its result reused.
 MAX_ANALYSIS_FRAMES = 240
+# Sources over a whole clip, per --sources slot: every source is a stem as long as the clip, held whole by
+# the sound and render stages (a 3-minute clip with 36 passers-by took 1.1 GB; 12 stems take 0.4 GB).
+MAX_SOURCES_PER_SLOT = 3
 ANALYSIS_MAX_SIZE = 1024
 STATIC_SPREAD_DEG = 1.0  # a track that moves less than this becomes a fixed position
 
@@ -38,25 +41,7 @@ def _round(x: float, digits: int = 3) -> float:
     return float(round(float(x), digits))
 
 
-def _jsonable(value):
-    """Evidence as plain JSON: numbers rounded, NumPy scalars and tuples made Python values."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items() if v is not None}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return _round(value)
-    return value if isinstance(value, str) else str(value)
-
-
 def _source_fields(draft, prompt: str | None) -> dict:
-    """What the scene records of a chosen source: label, the sound class that will be heard, its role,
-    extent, level and evidence, and the prompt noun that named it (not the whole prompt: a source the
-    prompt does not name keeps its own sound)."""
     region = draft.region
     fields = {
         "label": draft.label,
@@ -65,27 +50,15 @@ def _source_fields(draft, prompt: str | None) -> dict:
         "kind": draft.kind,
         "origin": draft.origin,
     }
-    role = getattr(draft, "role", None)
-    if role:
-        fields["role"] = role
-    extent = getattr(draft, "extent", None)
-    if extent:
-        fields["extent"] = {"width": _round(extent[0], 1), "height": _round(extent[1], 1)}
-    level = getattr(draft, "level_db", None)
-    if level is not None:
-        fields["level"] = _round(level, 1)
+    if prompt:
+        fields["prompt"] = prompt
+    if "measured_distance_m" in region.extra:
+        fields["measured_distance"] = _round(region.extra["measured_distance_m"])
     noun = region.extra.get("prompt_noun")
     if noun:
         fields["prompt_noun"] = noun
-        phrase = (getattr(draft, "evidence", None) or {}).get("prompt_phrase")
-        fields["prompt"] = phrase or noun
-    if "measured_distance_m" in region.extra:
-        fields["measured_distance"] = _round(region.extra["measured_distance_m"])
     if len(region.labels) > 1:
         fields["labels"] = [[name, _round(score)] for name, score in region.labels[:3]]
-    evidence = getattr(draft, "evidence", None)
-    if evidence:
-        fields["evidence"] = _jsonable(evidence)
     return fields
 
 
@@ -102,10 +75,8 @@ def _image_sources(analysis, prompt: str | None, factor: float) -> list[dict]:
             "elevation": _round(draft.elevation_deg),
             "distance": _round(draft.distance_m),
         }
-        x0, y0, x1, y1 = draft.bbox
-        if x1 > x0 and y1 > y0:  # a bed all around or a placed prompt noun has no region
-            src["bbox"] = _bbox(draft.bbox, factor)
-            src["polygon"] = [[_round(x * factor, 1), _round(y * factor, 1)] for x, y in draft.polygon]
+        src["bbox"] = _bbox(draft.bbox, factor)
+        src["polygon"] = [[_round(x * factor, 1), _round(y * factor, 1)] for x, y in draft.polygon]
         sources.append(src)
     return sources
 
@@ -127,7 +98,9 @@ def _track_sources(tracks, prompt: str | None, factor: float, voices: dict | Non
         )
         voice = (voices or {}).get(track.id)
         if voice is not None:
-            src.update(sound_class=voice.sound_class, role=voice.role, level=_round(voice.level_db, 1))
+            src.update(sound_class=voice.sound_class, role=voice.role)
+            if voice.level_db is not None:
+                src["level"] = _round(voice.level_db, 1)
             if voice.extent:
                 src["extent"] = {"width": _round(voice.extent[0], 1), "height": _round(voice.extent[1], 1)}
             src["evidence"] = {
@@ -200,23 +173,54 @@ class _FallbackCounter(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
         self.count = 0
+        self.message = ""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if str(record.msg).startswith("no regions found"):
+        message = record.getMessage()
+        if "no regions found" in message:
             self.count += 1
+            self.message = message
             return False
         return True
 
 
-def _voice_key(track) -> tuple[str, bool]:
-    """The label :func:`~see2sound.vision.compose.sounding` is asked about, and whether it is a scene part."""
+def _voice_key(track) -> tuple[str, bool] | None:
+    """The label :func:`~see2sound.vision.compose.sounding` is asked about and whether it is a scene part;
+    ``None`` for a region neither the detector nor the scene parts name."""
     best = max(track.drafts, key=lambda d: d.score)
     extra = best.region.extra
     if extra.get("detector_label"):
         return str(extra["detector_label"]), False
     if extra.get("part"):
         return str(extra["part"]), True
-    return track.label, track.kind != "object"
+    if track.kind != "object":
+        return track.label, True
+    return None
+
+
+def _track_voice(track, picture):
+    """How a track sounds (:class:`~see2sound.vision.compose.Voice`), or ``None``: silent.
+
+    A named thing is asked of :func:`~see2sound.vision.compose.sounding` with ``moving`` from the track (a
+    parked car is silent, a driving one passes by, a walking person's steps are heard). A region nobody
+    names is voiced only while it moves (something moving through the picture is heard with the sound its
+    region was given); standing still it is silent (a sheet of paper on a lawn).
+    """
+    from ..vision import compose
+
+    key = _voice_key(track)
+    if key is not None:
+        return compose.sounding(key[0], part=key[1], moving=bool(track.moving), picture=picture)
+    if not track.moving or not track.sound_class:
+        return None
+    level = None
+    class_level = getattr(compose, "class_level", None)
+    if class_level is not None:
+        try:
+            level = class_level(track.sound_class)[0]
+        except KeyError:
+            level = None
+    return compose.Voice(track.sound_class, level, "spot", "an unnamed region that moves keeps its own sound")
 
 
 def _video_bed(analysis, n_sources: int, prompt: str | None) -> list:
@@ -301,7 +305,6 @@ def analyze_video(
     carries the place under them (counted as one source).
     """
     from ..vision import analysis as vision_analysis
-    from ..vision.compose import sounding
     from ..vision.room import combine_rooms
     from ..vision.tracking import CUT_DISTANCE, frame_change, select_over_time, track_sources
 
@@ -311,8 +314,12 @@ def analyze_video(
     held = None  # (source time, candidates) of the last picture analysed: a held picture is not redone
     best = None  # (richness, image, analysis): the representative frame keeps its masks
     fallbacks = _FallbackCounter()
-    vision_log = logging.getLogger(vision_analysis.__name__)
-    vision_log.addFilter(fallbacks)
+    # the vision stage warns from analyze_image, the vocabulary from the mix it chooses for each frame
+    vision_logs = [
+        logging.getLogger(f"{vision_analysis.__package__}.{name}") for name in ("analysis", "compose")
+    ]
+    for vision_log in vision_logs:
+        vision_log.addFilter(fallbacks)
     try:
         for frame in frames:
             image = frame.image
@@ -344,25 +351,29 @@ def analyze_video(
             else:
                 vision_analysis._drop_pixels(result)  # a long video does not hold every frame's pixels
     finally:
-        vision_log.removeFilter(fallbacks)
+        for vision_log in vision_logs:
+            vision_log.removeFilter(fallbacks)
     if not per_frame:
         raise See2SoundError("video: no frames could be decoded")
     if fallbacks.count and fallbacks.count == len(rooms):
-        log.warning("no regions found in any frame; using a single centred ambience source")
+        log.warning("%s (in every analysed frame)", fallbacks.message)
     _, frame_image, representative = best
     tracks = track_sources(per_frame, cuts=cuts)
     voices = {}
     for track in tracks:
-        label, part = _voice_key(track)
-        voice = sounding(
-            label, part=part, moving=bool(track.moving), picture=getattr(representative, "picture", None)
-        )
+        voice = _track_voice(track, getattr(representative, "picture", None))
         if voice is not None:
             voices[track.id] = voice
             track.sound_class = voice.sound_class
     bed = _video_bed(representative, n_sources, prompt)
     voiced = [t for t in tracks if t.id in voices and not (bed and t.kind != "object")]
-    chosen = select_over_time(voiced, n_sources - (1 if bed else 0), frame_interval) if voiced else []
+    chosen = (
+        select_over_time(
+            voiced, n_sources - (1 if bed else 0), frame_interval, MAX_SOURCES_PER_SLOT * n_sources
+        )
+        if voiced
+        else []
+    )
     last_time = per_frame[-1][0]
     total = _round(duration or last_time + frame_interval)
     return VideoAnalysis(

@@ -246,13 +246,16 @@ def is_moving(track: Track) -> bool:
     return track.kind == "object" and (travel >= MOVING_BOX_WIDTHS * width or spread >= MOVING_ANGLE_DEG)
 
 
-def select_over_time(tracks: list[Track], n_sources: int, frame_interval: float = 0.0) -> list[Track]:
+def select_over_time(
+    tracks: list[Track], n_sources: int, frame_interval: float = 0.0, max_total: int | None = None
+) -> list[Track]:
     """At most ``n_sources`` tracks heard at any moment; tracks that never overlap share a slot.
 
     Tracks are taken greedily, movers first, then by score, then the longer; a track is kept when,
     over its whole span (``frame_interval`` past its last frame), fewer than ``n_sources`` of those
-    already kept are heard at once. With three or more slots one is held for the best ambience (the
-    place under the movers) for the whole clip.
+    already kept are heard at once, and fewer than ``max_total`` are kept in all (each source is a stem as
+    long as the clip). With three or more slots one is held for the best ambience (the place under the
+    movers) for the whole clip.
     """
     if n_sources < 1:
         return []
@@ -269,6 +272,8 @@ def select_over_time(tracks: list[Track], n_sources: int, frame_interval: float 
         return track.times[0], track.times[-1] + frame_interval
 
     for track in ranked:
+        if max_total is not None and len(chosen) >= max_total:
+            break
         if track in chosen:
             continue
         start, end = span(track)
