@@ -201,3 +201,36 @@ def test_analysis_rate_bounds_the_work():
     for seconds in (180.0, 3600.0, 1e7):
         assert analysis_fps(seconds) * seconds == pytest.approx(MAX_ANALYSIS_FRAMES)
     assert analysis_fps(None) == 4.0
+
+
+def test_tracks_are_voiced_with_their_motion(monkeypatch):
+    """A detected car that moves is asked for as moving, a parked one as not; an unnamed blob is heard
+    only while it moves; what sounding() leaves silent is not voiced."""
+    from see2sound.pipeline.analyze import _track_voice
+    from see2sound.vision import compose
+    from see2sound.vision.analysis import SourceDraft
+    from see2sound.vision.tracking import Track
+    from see2sound.vision.types import Region
+
+    asked = []
+
+    def sounding(label, *, part=False, moving=None, picture=None):
+        asked.append((label, part, moving))
+        return None if (label == "car" and not moving) else compose.Voice("car_pass_by", 75.0, "spot", "test")
+
+    monkeypatch.setattr(compose, "sounding", sounding)
+
+    def track(moving, detector_label=None):
+        region = Region(mask=None, box=(0, 0, 1, 1))
+        if detector_label:
+            region.extra["detector_label"] = detector_label
+        d = SourceDraft(
+            "x", "engine", 0.5, "object", 0.0, 0.0, 5.0, (0, 0, 10, 10), np.zeros((4, 2)), 0.8, region, None
+        )
+        return Track(id=0, times=[0.0], drafts=[d], sound_class="engine", moving=moving)
+
+    assert _track_voice(track(True, "car"), None).sound_class == "car_pass_by"
+    assert _track_voice(track(False, "car"), None) is None
+    assert asked == [("car", False, True), ("car", False, False)]
+    assert _track_voice(track(True), None).sound_class == "engine"  # unnamed, moving: its own sound
+    assert _track_voice(track(False), None) is None  # unnamed, still: silent
