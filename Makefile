@@ -6,7 +6,7 @@ EAR_VENV := .venv-ear
 BIN := $(VENV)/bin
 DEMO_OUT ?= out/demo
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test ffmpeg lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ $(EAR_VENV)/bin/ear-render:
 	$(PYTHON) -m venv $(EAR_VENV)
 	$(EAR_VENV)/bin/pip install --quiet ear==2.1.0
 
+# The system's ffmpeg tool (Debian's 5.1): the tests check that players decode what we write.
+ffmpeg:
+	@command -v ffmpeg >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq ffmpeg; }
+
 # Runs the whole test suite (fetching the offline assets the tests check against first).
-test: $(VENV)/.dev $(EAR_VENV)/bin/ear-render
+test: $(VENV)/.dev $(EAR_VENV)/bin/ear-render ffmpeg
 	$(BIN)/see2sound models fetch all
 	$(BIN)/python -m pytest -n 2 -q
 

@@ -54,6 +54,8 @@ def make_video(
     codec: str = "libx264",
     marker: bool = False,
     options: dict | None = None,
+    pix_fmt: str = "yuv420p",
+    audio_options: dict | None = None,
 ) -> Path:
     """Encode a video whose frame ``i`` is uniformly :func:`grey_level` ``(i)``.
 
@@ -63,7 +65,7 @@ def make_video(
     width, height = size
     with av.open(str(path), "w", options=options or {}) as container:
         stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1000))
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         if frame_times_ms is not None:
             stream.time_base = Fraction(1, 1000)
             stream.codec_context.time_base = Fraction(1, 1000)
@@ -72,6 +74,8 @@ def make_video(
         astream = None
         if audio is not None:
             extra = {"options": {"mapping_family": "2"}} if audio_layout.startswith("ambisonic") else {}
+            if audio_options:
+                extra = {"options": {**extra.get("options", {}), **audio_options}}
             astream = container.add_stream(audio_codec, rate=sr, layout=audio_layout, **extra)
         times = frame_times_ms if frame_times_ms is not None else None
         for i in range(n_frames if times is None else len(times)):
@@ -80,6 +84,8 @@ def make_video(
             if marker:
                 image[: max(2, height // 8)] = (255, 0, 0)
             frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            if pix_fmt != "yuv420p":
+                frame = frame.reformat(format=pix_fmt)
             if times is not None:
                 frame.pts = times[i]
                 frame.time_base = Fraction(1, 1000)

@@ -50,7 +50,8 @@ CASES = [
     ("hoa3", 16, ".mp4", "opus", "ambisonic 3", 960),
     ("7.1.4", 12, ".mov", "pcm_s24le", "7.1.4", 1),
     ("foa", 4, ".mov", "pcm_s24le", "ambisonic 1", 1),
-    ("5.1", 6, ".mkv", "aac", "5.1", 1024),
+    ("5.1", 6, ".mkv", "opus", "5.1", 960),  # AAC's priming in MKV: FFmpeg 5 plays it, Opus's it drops
+    ("stereo", 2, ".mkv", "opus", "stereo", 960),
     ("foa", 4, ".mkv", "opus", "ambisonic 1", 960),
 ]
 
@@ -236,7 +237,9 @@ def test_non_ascii_paths(clip, tmp_path):
 def test_codec_the_container_refuses(tmp_path):
     video = make_video(tmp_path / "vp8.webm", n_frames=5, codec="libvpx")
     audio = tones_file(tmp_path / "a.wav", "stereo", 2)
-    with pytest.raises(MediaError, match=r"vp8.mp4: cannot write .*\.mkv takes any codec"):
+    with pytest.raises(
+        MediaError, match=r"vp8.mp4: cannot write .*does not support.*; use \.mkv, it takes this video"
+    ):
         mux(video, audio, tmp_path / "vp8.mp4")
     assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*part*"))
     out = mux(video, audio, tmp_path / "vp8.mkv")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import struct
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,26 @@ EXIF_FOCAL_35MM = 0xA405
 TRANSPOSING_ORIENTATIONS = {5, 6, 7, 8}
 SPHERICAL_MARKERS = (b"equirectangular", b"<GSpherical:Spherical>true")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".apng", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+# What Pillow raises on damaged files besides OSError (found by mutating valid files, tests/media/
+# test_reader_fuzz.py): broken PNG/APNG chunks, truncated GIF frame tables and extensions, TIFFs without
+# dimensions, a later frame over the pixel limit.
+PILLOW_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    TypeError,
+    KeyError,
+    struct.error,
+    Image.DecompressionBombError,
+)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, Image.DecompressionBombError):
+        return "a frame is too large (decompression bomb?)"
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 @contextlib.contextmanager
@@ -39,8 +60,8 @@ def open_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Iterato
             im = Image.open(path)
         except Image.DecompressionBombError:
             raise MediaError(f"{path}: image is too large (decompression bomb?)") from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise MediaError(f"{path}: not a readable image ({' '.join(str(exc).split())})") from None
+        except (UnidentifiedImageError, *PILLOW_ERRORS) as exc:
+            raise MediaError(f"{path}: not a readable image ({_reason(exc)})") from None
         try:
             width, height = im.size
             if width <= 0 or height <= 0:
@@ -151,12 +172,13 @@ def image_info(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> MediaIn
         if exif_orientation(im) in TRANSPOSING_ORIENTATIONS:
             width, height = height, width
         f35 = exif_focal_35mm(im)
-        n_frames = int(getattr(im, "n_frames", 1) or 1)
-        animated = n_frames > 1
         try:
+            n_frames = int(getattr(im, "n_frames", 1) or 1)
+            animated = n_frames > 1
             delays = frame_delays(im) if animated else None
-        except (OSError, EOFError, ValueError) as exc:
-            raise MediaError(f"{path}: broken animation ({' '.join(str(exc).split())})") from None
+            loops = loop_count(im) if animated else None
+        except PILLOW_ERRORS as exc:
+            raise MediaError(f"{path}: broken animation ({_reason(exc)})") from None
         equirect = is_equirect_shape(width, height) and has_spherical_metadata(path)
         return MediaInfo(
             path=path,
@@ -169,7 +191,7 @@ def image_info(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> MediaIn
             projection="equirect" if equirect else "perspective",
             hfov=None if equirect or f35 is None else hfov_from_focal_35mm(f35, width, height),
             codec=(im.format or "").lower() or None,
-            loop_count=loop_count(im) if animated else None,
+            loop_count=loops,
             frame_delays=delays,
             focal_length_35mm=f35,
         )
@@ -205,8 +227,8 @@ def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> tuple[n
         try:
             im.load()
             rgb = to_rgb_array(ImageOps.exif_transpose(im))
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise MediaError(f"{path}: corrupt image data ({' '.join(str(exc).split())})") from None
+        except PILLOW_ERRORS as exc:
+            raise MediaError(f"{path}: corrupt image data ({_reason(exc)})") from None
     return rgb, info
 
 
@@ -215,13 +237,16 @@ def iter_animation(
 ) -> Iterator[tuple[np.ndarray, float]]:
     """Every frame of an animation, composed, as ``(RGB uint8 image, delay_s)``, one at a time."""
     with open_image(path, max_pixels) as im:
-        n_frames = int(getattr(im, "n_frames", 1) or 1)
+        try:
+            n_frames = int(getattr(im, "n_frames", 1) or 1)
+        except PILLOW_ERRORS as exc:
+            raise MediaError(f"{path}: broken animation ({_reason(exc)})") from None
         for i in range(n_frames):
             try:
                 im.seek(i)
                 im.load()
                 delay = browser_frame_delay(float(im.info.get("duration", 0) or 0) / 1000.0)
                 rgb = to_rgb_array(ImageOps.exif_transpose(im))
-            except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                raise MediaError(f"{path}: corrupt frame {i} ({' '.join(str(exc).split())})") from None
+            except PILLOW_ERRORS as exc:
+                raise MediaError(f"{path}: corrupt frame {i} ({_reason(exc)})") from None
             yield rgb, delay

@@ -58,14 +58,17 @@ def audio_stream_infos(container) -> tuple[AudioStreamInfo, ...]:
     infos = []
     for stream in container.streams.audio:
         duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
-        codec = stream.codec_context.codec
+        context = stream.codec_context  # None for a codec this FFmpeg does not know
+        codec = getattr(context, "codec", None)
+        channels = int(getattr(context, "channels", 0) or 0) if context is not None else 0
+        layout = getattr(context, "layout", None) if context is not None else None
         infos.append(
             AudioStreamInfo(
                 index=stream.index,
                 codec=codec.name if codec is not None else "unknown",
-                channels=int(stream.channels),
-                layout=stream.layout.name if stream.layout is not None else f"{stream.channels} channels",
-                sample_rate=int(stream.sample_rate or 0),
+                channels=channels,
+                layout=layout.name if layout is not None else f"{channels} channels",
+                sample_rate=int(getattr(context, "sample_rate", 0) or 0) if context is not None else 0,
                 duration=duration,
             )
         )
@@ -155,7 +158,7 @@ def video_info(path: str | os.PathLike) -> MediaInfo:
             duration=duration,
             projection="equirect" if equirect else "perspective",
             rotation=rotation,
-            codec=stream.codec_context.codec.name,
+            codec=getattr(getattr(stream.codec_context, "codec", None), "name", None) or "unknown",
             audio_streams=audio,
             n_frames_exact=exact,
         )

@@ -7,7 +7,9 @@ one source per chosen region, with a fixed ``position`` for still pictures and a
 
 from __future__ import annotations
 
+import logging
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,16 @@ from .preview import write_preview
 log = get_logger(__name__)
 
 DEFAULT_IMAGE_DURATION_S = 10.0
-ANALYSIS_FPS = 4.0
+ANALYSIS_FPS = 4.0  # the highest analysis rate (short clips); see analysis_fps
+MIN_ANALYSIS_FPS = 2.0  # clips longer than 12 s: tracks still keep up with walkers and cars
+MIN_ANALYSIS_FRAMES = 24  # a short clip gets at least this many (tracking needs observations)
+# A long clip is analysed at a lower rate so that the work is bounded: at most this many analysed frames
+# (2 minutes at 2 fps; a 3-minute clip is analysed at 1.33 fps). A picture held for long (a GIF delay,
+# a timestamp gap) is analysed once and its result reused.
+MAX_ANALYSIS_FRAMES = 240
+# Sources over a whole clip, per --sources slot: every source is a stem as long as the clip, held whole by
+# the sound and render stages (a 3-minute clip with 36 passers-by took 1.1 GB; 12 stems take 0.4 GB).
+MAX_SOURCES_PER_SLOT = 3
 ANALYSIS_MAX_SIZE = 1024
 STATIC_SPREAD_DEG = 1.0  # a track that moves less than this becomes a fixed position
 
@@ -102,7 +113,9 @@ def _image_sources(analysis, prompt: str | None, factor: float) -> list[dict]:
     return sources
 
 
-def _track_sources(tracks, prompt: str | None, factor: float) -> list[dict]:
+def _track_sources(tracks, prompt: str | None, factor: float, voices: dict | None = None) -> list[dict]:
+    """Scene sources of tracks; ``voices`` (track id → :class:`~see2sound.vision.compose.Voice`) sets the
+    sound class, role, level and extent heard, and the rule that voiced it."""
     from ..geometry import angle_between_deg, direction_to_vector
 
     sources = []
@@ -115,6 +128,19 @@ def _track_sources(tracks, prompt: str | None, factor: float) -> list[dict]:
             kind=track.kind,
             confidence=_round(track.confidence),
         )
+        voice = (voices or {}).get(track.id)
+        if voice is not None:
+            src.update(sound_class=voice.sound_class, role=voice.role)
+            if voice.level_db is not None:
+                src["level"] = _round(voice.level_db, 1)
+            if voice.extent:
+                src["extent"] = {"width": _round(voice.extent[0], 1), "height": _round(voice.extent[1], 1)}
+            src["evidence"] = {
+                **(src.get("evidence") or {}),
+                "rule": voice.rule,
+                "moving": bool(track.moving),
+                "score": _round(np.mean([d.score for d in track.drafts])),
+            }
         vectors = direction_to_vector(track.azimuth_deg, track.elevation_deg)
         mean = vectors.mean(axis=0)
         spread = float(np.max(angle_between_deg(vectors, mean))) if len(vectors) else 0.0
@@ -152,6 +178,7 @@ def _track_sources(tracks, prompt: str | None, factor: float) -> list[dict]:
             "frames": len(track.times),
             "start": _round(track.times[0]),
             "end": _round(track.times[-1]),
+            "moving": bool(track.moving),
         }
         sources.append(src)
     return sources
@@ -169,6 +196,221 @@ def _mark_activity(sources: list[dict], duration: float, frame_interval: float) 
         end = duration if end >= duration - 0.5 * frame_interval else end
         if start > 0.0 or end < duration:
             src["active"] = [_round(start), _round(min(end, duration))]
+
+
+class _FallbackCounter(logging.Filter):
+    """Holds back the vision stage's per-frame "no regions found" warning: a black first frame is no news
+    when later frames find things; :func:`analyze_video` warns once when no frame found anything."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+        self.message = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "no regions found" in message:
+            self.count += 1
+            self.message = message
+            return False
+        return True
+
+
+def _voice_key(track) -> tuple[str, bool] | None:
+    """The label :func:`~see2sound.vision.compose.sounding` is asked about and whether it is a scene part;
+    ``None`` for a region neither the detector nor the scene parts name."""
+    best = max(track.drafts, key=lambda d: d.score)
+    extra = best.region.extra
+    if extra.get("detector_label"):
+        return str(extra["detector_label"]), False
+    if extra.get("part"):
+        return str(extra["part"]), True
+    if track.kind != "object":
+        return track.label, True
+    return None
+
+
+def _track_voice(track, picture):
+    """How a track sounds (:class:`~see2sound.vision.compose.Voice`), or ``None``: silent.
+
+    A named thing is asked of :func:`~see2sound.vision.compose.sounding` with ``moving`` from the track (a
+    parked car is silent, a driving one passes by, a walking person's steps are heard). A region nobody
+    names is voiced only while it moves (something moving through the picture is heard with the sound its
+    region was given); standing still it is silent (a sheet of paper on a lawn).
+    """
+    from ..vision import compose
+
+    key = _voice_key(track)
+    if key is not None:
+        return compose.sounding(key[0], part=key[1], moving=bool(track.moving), picture=picture)
+    if not track.moving or not track.sound_class:
+        return None
+    level = None
+    class_level = getattr(compose, "class_level", None)
+    if class_level is not None:
+        try:
+            level = class_level(track.sound_class)[0]
+        except KeyError:
+            level = None
+    return compose.Voice(track.sound_class, level, "spot", "an unnamed region that moves keeps its own sound")
+
+
+def _video_bed(analysis, n_sources: int, prompt: str | None) -> list:
+    """The bed (role ``bed``) that :func:`~see2sound.vision.compose.choose_sources` gives the representative
+    frame: the place, heard under the movers. Empty when the vocabulary has no beds (then ambience tracks
+    carry the place, see :func:`~see2sound.vision.tracking.select_over_time`)."""
+    from ..vision import compose
+
+    choose = getattr(compose, "choose_sources", None)
+    if choose is None or analysis is None or n_sources < 2:
+        return []
+    drafts = choose(list(analysis.candidates), getattr(analysis, "picture", None), n_sources, prompt)
+    return [d for d in drafts if getattr(d, "role", "spot") == "bed"]
+
+
+@dataclass
+class VideoAnalysis:
+    """What :func:`analyze_video` found: chosen tracks with their voices, the bed, a representative frame."""
+
+    tracks: list
+    voices: dict
+    bed: list
+    frame: np.ndarray  # the representative frame (the one where most is found), for the preview
+    analysis: object  # its ImageAnalysis
+    room: dict | None
+    duration: float
+    frame_interval: float
+    cuts: list = field(default_factory=list)
+
+    @property
+    def preview_drafts(self) -> list:
+        return [t.drafts[len(t.drafts) // 2] for t in self.tracks] or list(self.analysis.sources)
+
+    def scene_sources(self, prompt: str | None, factor: float) -> list[dict]:
+        """Scene sources: the bed first (fixed), then the tracks, ``active`` where they are seen."""
+        from types import SimpleNamespace
+
+        beds = _image_sources(SimpleNamespace(sources=self.bed), prompt, factor) if self.bed else []
+        if self.tracks:
+            spots = _track_sources(self.tracks, prompt, factor, self.voices)
+            _mark_activity(spots, self.duration, self.frame_interval)
+        elif not beds:
+            log.warning("no sounding region lasted long enough to track; using the representative frame's")
+            spots = _image_sources(self.analysis, prompt, factor)
+        else:
+            spots = []
+        out = beds + spots
+        for i, src in enumerate(out):
+            src["id"] = f"s{i}"
+        return out
+
+
+def analysis_fps(duration: float | None) -> float:
+    """The analysis frame rate of a clip ``duration`` seconds long.
+
+    ``MIN_ANALYSIS_FRAMES`` frames, at ``MIN_ANALYSIS_FPS`` to ``ANALYSIS_FPS``, and at most
+    ``MAX_ANALYSIS_FRAMES`` (a 4 s clip: 4 fps; 10 s: 2.4 fps; 60 s: 2 fps; 3 minutes: 1.33 fps).
+    Each analysed frame costs about 0.25 CPU-s (the classical regions and the detector), most of a run.
+    """
+    if not duration or duration <= 0:
+        return ANALYSIS_FPS
+    fps = min(ANALYSIS_FPS, max(MIN_ANALYSIS_FPS, MIN_ANALYSIS_FRAMES / duration))
+    return min(fps, MAX_ANALYSIS_FRAMES / float(duration))
+
+
+def analyze_video(
+    frames,
+    n_sources: int,
+    hfov: float,
+    projection: str,
+    prompt,
+    backends,
+    min_area: float,
+    duration,
+    fps: float = ANALYSIS_FPS,
+) -> VideoAnalysis:
+    """Analyse every frame, find shot cuts, track, voice each track and choose what is heard when.
+
+    A track is voiced by :func:`~see2sound.vision.compose.sounding` with ``moving`` from the track (a parked
+    car or a still lamp post stays silent); at most ``n_sources`` voiced tracks are heard at any moment,
+    movers first (:func:`~see2sound.vision.tracking.select_over_time`); the bed of the representative frame
+    carries the place under them (counted as one source).
+    """
+    from ..vision import analysis as vision_analysis
+    from ..vision.room import combine_rooms
+    from ..vision.tracking import CUT_DISTANCE, frame_change, select_over_time, track_sources
+
+    frame_interval = 1.0 / fps
+    per_frame, rooms, cuts = [], [], []
+    previous = None
+    held = None  # (source time, candidates) of the last picture analysed: a held picture is not redone
+    best = None  # (richness, image, analysis): the representative frame keeps its masks
+    fallbacks = _FallbackCounter()
+    # the vision stage warns from analyze_image, the vocabulary from the mix it chooses for each frame
+    vision_logs = [
+        logging.getLogger(f"{vision_analysis.__package__}.{name}") for name in ("analysis", "compose")
+    ]
+    for vision_log in vision_logs:
+        vision_log.addFilter(fallbacks)
+    try:
+        for frame in frames:
+            image = frame.image
+            if held is not None and frame.source_time_s == held[0]:
+                per_frame.append((frame.time_s, held[1]))
+                continue
+            if previous is not None and frame_change(previous, image) > CUT_DISTANCE:
+                cuts.append(frame.time_s)
+            previous = image
+            result = vision_analysis.analyze_image(
+                image,
+                n_sources=n_sources,
+                hfov_deg=hfov,
+                projection=projection,
+                prompt=prompt,
+                backends=backends,
+                min_area=min_area,
+                max_candidates=2 * n_sources + 4,
+            )
+            drafts = result.candidates or ([] if result.fallback else result.sources)
+            per_frame.append((frame.time_s, drafts))
+            held = (frame.source_time_s, drafts)
+            rooms.append(result.room)
+            richness = -1.0 if result.fallback else sum(d.score for d in result.candidates)
+            if best is None or richness > best[0]:
+                if best is not None:
+                    vision_analysis._drop_pixels(best[2])
+                best = (richness, image, result)
+            else:
+                vision_analysis._drop_pixels(result)  # a long video does not hold every frame's pixels
+    finally:
+        for vision_log in vision_logs:
+            vision_log.removeFilter(fallbacks)
+    if not per_frame:
+        raise See2SoundError("video: no frames could be decoded")
+    if fallbacks.count and fallbacks.count == len(rooms):
+        log.warning("%s (in every analysed frame)", fallbacks.message)
+    _, frame_image, representative = best
+    tracks = track_sources(per_frame, cuts=cuts)
+    voices = {}
+    for track in tracks:
+        voice = _track_voice(track, getattr(representative, "picture", None))
+        if voice is not None:
+            voices[track.id] = voice
+            track.sound_class = voice.sound_class
+    bed = _video_bed(representative, n_sources, prompt)
+    voiced = [t for t in tracks if t.id in voices and not (bed and t.kind != "object")]
+    chosen = (
+        select_over_time(
+            voiced, n_sources - (1 if bed else 0), frame_interval, MAX_SOURCES_PER_SLOT * n_sources
+        )
+        if voiced
+        else []
+    )
+    last_time = per_frame[-1][0]
+    total = _round(duration or last_time + frame_interval)
+    return VideoAnalysis(
+        chosen, voices, bed, frame_image, representative, combine_rooms(rooms), total, frame_interval, cuts
+    )
 
 
 def _prefetched(items):
@@ -240,7 +482,7 @@ def analyze(
         The scene written.
     """
     from ..media.probe import iter_frames, open_media
-    from ..vision.analysis import analyze_frames, analyze_image, load_backends
+    from ..vision.analysis import analyze_image, load_backends
     from ..vision.projection import DEFAULT_HFOV_DEG, check_projection
 
     if int(sources) != sources or sources < 1:
@@ -265,7 +507,8 @@ def analyze(
         tuple(float(x) for x in depth_range) if depth_range is not None else None,
     )
 
-    frames = iter_frames(input_path, fps=ANALYSIS_FPS, max_size=ANALYSIS_MAX_SIZE)
+    fps = analysis_fps(info.duration) if info.kind != "image" else ANALYSIS_FPS
+    frames = iter_frames(input_path, fps=fps, max_size=ANALYSIS_MAX_SIZE)
     if info.kind == "image":
         frame = next(iter(frames))
         factor = info.width / frame.image.shape[1]
@@ -284,35 +527,15 @@ def analyze(
         drafts_for_preview = analysis.sources
         room = analysis.room
     else:
-        first: list = []
-
-        def remember(stream):
-            for f in stream:
-                if not first:
-                    first.append(f)
-                yield f
-
-        tracks, analyses = analyze_frames(
-            remember(_prefetched(frames)),
-            n_sources=sources,
-            hfov_deg=hfov,
-            projection=proj,
-            prompt=prompt,
-            backends=backends,
-            min_area=min_area,
+        video = analyze_video(
+            _prefetched(frames), sources, hfov, proj, prompt, backends, min_area, info.duration, fps
         )
-        factor = info.width / first[0].image.shape[1]
-        if not tracks:
-            log.warning("no region lasted long enough to track; using the first frame's sources")
-            scene_sources = _image_sources(analyses[0][1], prompt, factor)
-        else:
-            scene_sources = _track_sources(tracks, prompt, factor)
-        duration = _round(info.duration or max(t for t, _ in analyses) + 1.0 / ANALYSIS_FPS)
-        preview_frame, preview_analysis = first[0].image, analyses[0][1]
-        from ..vision.room import combine_rooms
-
-        room = combine_rooms([a.room for _, a in analyses])
-        drafts_for_preview = [tr.drafts[0] for tr in tracks] if tracks else analyses[0][1].sources
+        factor = info.width / video.frame.shape[1]
+        scene_sources = video.scene_sources(prompt, factor)
+        duration = video.duration
+        preview_frame, preview_analysis = video.frame, video.analysis
+        room = video.room
+        drafts_for_preview = video.preview_drafts
 
     media_path = Path(input_path)
     try:
@@ -336,7 +559,7 @@ def analyze(
             "vision": {
                 **backends.names,
                 "seed": seed,
-                "analysis_fps": ANALYSIS_FPS if info.kind != "image" else None,
+                "analysis_fps": _round(fps, 4) if info.kind != "image" else None,
                 "fallback": bool(getattr(preview_analysis, "fallback", False)),
             },
             **({"room": room} if room else {}),

@@ -173,18 +173,25 @@ def run(
     stem = input_path.stem
     scene_path = out_dir / SCENE_NAME
     audio_paths = {name: out_dir / f"{stem}.{name}.wav" for name in formats}
-    video_path = out_dir / f"{stem}.mp4" if make_video else None
+    video_path = None
+    if make_video:  # MP4 when the input's codecs allow it, else MOV, else MKV
+        from ..media.muxer import choose_container
+
+        audio_format = get_format(_video_format(formats, (projection or info.projection) == "equirect"))
+        suffix = choose_container(input_path, audio_format, audio_format.n_channels, original_audio)
+        video_path = out_dir / f"{stem}{suffix}"
 
     # what the scene depends on: the input's bytes and the analysis options
     if info.kind == "video":
         total = check_duration(info.duration, f"{input_path}: video length")
     elif info.kind == "animation":
         loop_s = float(info.duration)
-        total = (
-            float(duration)
-            if duration is not None
-            else loop_s * max(1, round(DEFAULT_IMAGE_DURATION_S / loop_s))
-        )
+        if duration is not None:
+            total = float(duration)
+        elif info.loop_count:  # a finite loop count: as long as the picture plays
+            total = loop_s * info.loop_count
+        else:
+            total = loop_s * max(1, round(DEFAULT_IMAGE_DURATION_S / loop_s))
     else:
         total = float(duration) if duration is not None else DEFAULT_IMAGE_DURATION_S
     analysis_options = {
@@ -280,18 +287,27 @@ def run(
                     overwrite=overwrite,
                 )
             if video_path is not None:
-                name = _video_format(formats, scene)
+                equirect = scene.media is not None and scene.media.projection == "equirect"
+                name = _video_format(formats, equirect)
                 announce(f"writing {video_path.name} with {name} audio")
-                result.video = mux(
-                    input_path,
-                    result.audio[name],
-                    video_path,
-                    mode=original_audio,
-                    overwrite=overwrite,
-                    fmt=name,
-                    spherical=scene.media is not None and scene.media.projection == "equirect",
-                    original_db=original_audio_db,
-                )
+                try:
+                    result.video = mux(
+                        input_path,
+                        result.audio[name],
+                        video_path,
+                        mode=original_audio,
+                        overwrite=overwrite,
+                        fmt=name,
+                        spherical=equirect,
+                        original_db=original_audio_db,
+                    )
+                except See2SoundError as exc:  # audio, stems and scene are finished: say how to end the job
+                    raise See2SoundError(
+                        f"{exc}; the audio, stems and scene are kept in {out_dir}; to write the video: "
+                        + _mux_command(
+                            input_path, result.audio[name], video_path, original_audio, original_audio_db
+                        )
+                    ) from None
             result.credits = _write_credits(out_dir, scene_path, hrtf, formats, sample_rate)
             if preview_thread is not None:
                 preview_thread.join()
@@ -460,9 +476,18 @@ def _previous_scene(scene_path: Path, analysis_key: str) -> tuple[Scene | None, 
     return None, False
 
 
-def _video_format(formats: list[str], scene: Scene) -> str:
+def _mux_command(input_path: Path, audio: Path, video: Path, mode: str, original_db: float = 0.0) -> str:
+    """The ``see2sound mux`` command line that writes ``video`` from the finished ``audio``."""
+    import shlex
+
+    flags = {"keep": ["--keep-original-audio"], "mix": ["--mix-original-audio"]}.get(mode, [])
+    if mode == "mix" and original_db:
+        flags += ["--original-audio-db", f"{original_db:g}"]
+    return shlex.join(["see2sound", "mux", str(input_path), str(audio), "-o", str(video), *flags])
+
+
+def _video_format(formats: list[str], equirect: bool) -> str:
     """The audio that goes into the video: ambisonics for 360° media when asked for, else the first format."""
-    equirect = scene.media is not None and scene.media.projection == "equirect"
     formats = [name for name in formats if name not in OBJECT_FORMATS]
     if equirect:
         for name in formats:
