@@ -55,6 +55,7 @@ class Item:
     wrong: tuple[str, ...] = ()
     moves: str = ""
     movers: tuple[str, ...] = ()
+    setting: str | None = None  # overrides the [wrong_by_setting] list its kind and outdoor imply
 
     @property
     def suffix(self) -> str:
@@ -112,7 +113,10 @@ def load_corpus(path: Path = CORPUS_TOML) -> tuple[dict[str, Package], list[Item
     for raw in data["items"]:
         for key in ("expect", "wrong", "movers"):
             raw[key] = tuple(raw.get(key, ()))
-        extra = [*by_setting.get("any", ()), *by_setting.get(setting(raw["kind"], raw.get("outdoor")), ())]
+        raw.setdefault("setting", setting(raw["kind"], raw.get("outdoor")))
+        if raw["setting"] is not None and raw["setting"] not in by_setting:
+            raise CorpusError(f"{path.name}: item {raw['id']}: unknown setting {raw['setting']!r}")
+        extra = [*by_setting.get("any", ()), *by_setting.get(raw["setting"], ())]
         # a default never overrules what the item expects ("traffic" on a motorway)
         extra = [w for w in extra if not any(matches(w, [e]) or matches(e, [w]) for e in raw["expect"])]
         raw["wrong"] = tuple(dict.fromkeys([*raw["wrong"], *extra]))

@@ -60,27 +60,18 @@ EDGE_GUARD_S = 0.5  # fades and reverb tails at a span's edges are not judged
 MOVES_DEG = 5.0
 NON_LFE = (0, 1, 2, 4, 5)  # L R C Ls Rs of a 5.1 file (L R C LFE Ls Rs)
 SURROUND = (4, 5)
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm")
 # keys of a source's `sound` record that say what is heard (not who made it or where it lies)
-HEARD_KEYS = {
-    "sound_class",
-    "title",
-    "file",
-    "prompt",
-    "label",
-    "class",
-    "name",
-    "matched",
-    "layers",
-    "files",
-}
+HEARD_KEYS = {"sound_class", "title", "file", "prompt", "class", "layers", "files"}
 
 
 # ---------------------------------------------------------------- what is heard
 
 
 def heard_phrases(source: dict) -> list[str]:
-    """What a source sounds like, from its scene record: label, classes, prompt, recording titles."""
-    out = [source.get(k) for k in ("label", "sound_class", "prompt")]
+    """What a source sounds like: from its `sound` record (class, prompt, recording titles and files,
+    layers) when it has one; else from its label, scene sound class and prompt."""
+    out: list[str] = []
 
     def walk(value, key=None):
         if isinstance(value, dict):
@@ -94,6 +85,8 @@ def heard_phrases(source: dict) -> list[str]:
             out.append(Path(value).stem if key == "file" else value)
 
     walk(source.get("sound") or {})
+    if not out:
+        out = [source.get(k) for k in ("label", "sound_class", "prompt")]
     return [s for s in out if isinstance(s, str) and s.strip()]
 
 
@@ -271,6 +264,7 @@ class SourceResult:
     quiet_outside_db: float | None = None
     moves_deg: float = 0.0
     heard_as: list[str] = field(default_factory=list)  # the words matched against expect/wrong
+    scene_class: str = ""  # the scene's own `sound_class` (may disagree with what is heard)
 
 
 @dataclass
@@ -288,7 +282,8 @@ class ItemResult:
     audio_s: float | None = None
     picture_s: float | None = None
     sources: list[SourceResult] = field(default_factory=list)
-    error: str | None = None
+    error: str | None = None  # the run's one-line error when it failed
+    problems: list[str] = field(default_factory=list)  # outputs missing (judged as failures)
 
 
 def _scene_picture_kind(scene: dict) -> str | None:
@@ -300,40 +295,41 @@ def _scene_picture_kind(scene: dict) -> str | None:
 
 
 def judge(item: Item, media: Path, work: Path, loudness_args: list[str]) -> ItemResult:
+    """Run the item through the CLI, measure every source alone, then apply the rubric."""
     t0 = time.perf_counter()
+    result = measure(item, media, work, loudness_args)
+    result.seconds = time.perf_counter() - t0
+    return apply_rubric(item, result)
+
+
+def measure(item: Item, media: Path, work: Path, loudness_args: list[str]) -> ItemResult:
     out = work / item.id
     cmd = [*cli_command(), "run", str(media), "--format", "5.1", "-o", str(out), "--overwrite", "-q"]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    result = ItemResult(item.id, item.media, item.kind, False, [], 0.0)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()
-        msg = tail[-1] if tail else f"exit {done.returncode}"
-        seconds = time.perf_counter() - t0
-        return ItemResult(item.id, item.media, item.kind, False, [f"run failed: {msg}"], seconds, error=msg)
-    scene_path = out / "scene.json"
-    scene = json.loads(scene_path.read_text(encoding="utf-8"))
-    wavs = sorted(out.glob("*.5.1.wav"))
-    result = ItemResult(item.id, item.media, item.kind, True, [], 0.0)
+        result.error = tail[-1] if tail else f"exit {done.returncode}"
+        return result
+    scene = json.loads((out / "scene.json").read_text(encoding="utf-8"))
     result.room_kind = (scene.get("room") or {}).get("kind")
     result.picture_kind = _scene_picture_kind(scene)
-    duration = float(scene.get("duration") or 0.0)
+    wavs = sorted(out.glob("*.5.1.wav"))
     if wavs:
         y, sr = read_51(wavs[0])
         result.output_lufs = loudness_lufs(y, sr)
         result.surround_share = surround_share(y)
     else:
-        result.reasons.append("no 5.1 WAV written")
+        result.problems.append("no 5.1 WAV written")
 
     # each source alone, as heard
-    sources = scene.get("sources") or []
-    for src in sources:
-        solo = dict(scene, sources=[src])
+    for src in scene.get("sources") or []:
         solo_scene = out / f".solo_{src['id']}.json"
         solo_wav = out / f".solo_{src['id']}.wav"
-        solo_scene.write_text(json.dumps(solo), encoding="utf-8")
+        solo_scene.write_text(json.dumps(dict(scene, sources=[src])), encoding="utf-8")
         render_solo(solo_scene, solo_wav, loudness_args)
         y, sr = read_51(solo_wav)
-        phrases = heard_phrases(src)
-        sr_ = SourceResult(
+        measured = SourceResult(
             id=src["id"],
             label=str(src.get("label", "")),
             sound_class=heard_class(src),
@@ -344,30 +340,49 @@ def judge(item: Item, media: Path, work: Path, loudness_args: list[str]) -> Item
             evidence=src.get("evidence"),
             active=src.get("active"),
             loudness=level_as_heard(y, sr),
-            wrong_terms=[w for w in item.wrong if matches(w, phrases)],
-            expect_terms=[w for w in item.expect if matches(w, phrases)],
             filler=heard_class(src) == "ambience" and src.get("role") != "bed",
             moves_deg=moves_deg(src),
-            heard_as=phrases,
+            heard_as=heard_phrases(src),
+            scene_class=str(src.get("sound_class") or ""),
         )
         if item.media == "clip":
             spans = active_spans(src)
             if spans is not None:
-                sr_.quiet_outside_db = quiet_outside(y, sr, spans)
-        result.sources.append(sr_)
+                measured.quiet_outside_db = quiet_outside(y, sr, spans)
+        result.sources.append(measured)
         if not os.environ.get("FIT_KEEP_SOLOS"):
             solo_wav.unlink(missing_ok=True)
             solo_scene.unlink(missing_ok=True)
 
+    if item.media == "clip":
+        video = [p for p in out.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES]
+        if video:
+            result.audio_s = stream_span_s(video[0], "audio")
+            result.picture_s = stream_span_s(video[0], "video")
+        else:
+            result.problems.append("no video written")
+            result.audio_s = float(scene.get("duration") or 0.0)
+            result.picture_s = stream_span_s(media, "video")
+    return result
+
+
+def apply_rubric(item: Item, result: ItemResult) -> ItemResult:
+    """Judge measured levels and words against the item's labels (no rendering: --rescore uses it)."""
     loudest = max((s.loudness for s in result.sources), default=-math.inf)
     for s in result.sources:
+        s.wrong_terms = [w for w in item.wrong if matches(w, s.heard_as)]
+        s.expect_terms = [w for w in item.expect if matches(w, s.heard_as)]
+        s.rel_db, s.voiced, s.prominent = -math.inf, False, False
         if math.isfinite(s.loudness) and math.isfinite(loudest):
             s.rel_db = s.loudness - loudest
             s.voiced = s.rel_db >= -VOICED_DB
             s.prominent = s.rel_db >= -PROMINENT_DB
 
-    # the rubric
-    reasons = result.reasons
+    if result.error:
+        result.reasons = [f"run failed: {result.error}"]
+        result.passed = False
+        return result
+    reasons = list(result.problems)
     for s in result.sources:
         if s.voiced and s.wrong_terms:
             reasons.append(
@@ -383,25 +398,14 @@ def judge(item: Item, media: Path, work: Path, loudness_args: list[str]) -> Item
         if result.room_kind != want:
             reasons.append(f"room is {result.room_kind or 'missing'}, expected {want}")
     if item.media == "clip":
-        video = [
-            p for p in out.iterdir() if p.suffix.lower() in (".mp4", ".mov", ".mkv", ".webm") and p.is_file()
-        ]
-        if video:
-            result.audio_s = stream_span_s(video[0], "audio")
-            result.picture_s = stream_span_s(video[0], "video")
-        else:
-            reasons.append("no video written")
-            result.audio_s = duration
-            result.picture_s = stream_span_s(media, "video")
         if result.audio_s is None or result.picture_s is None:
             reasons.append("audio or picture duration unreadable")
         elif abs(result.audio_s - result.picture_s) > SYNC_TOLERANCE_S:
             reasons.append(f"audio {result.audio_s:.3f} s vs picture {result.picture_s:.3f} s")
         for s in result.sources:
             if s.quiet_outside_db is not None and s.quiet_outside_db < QUIET_OUTSIDE_DB:
-                reasons.append(
-                    f"{s.id} {s.label!r} only {s.quiet_outside_db:.1f} dB quieter outside its span"
-                )
+                quieter = f"{s.quiet_outside_db:.1f} dB"
+                reasons.append(f"{s.id} {s.label!r} only {quieter} quieter outside its span")
         if item.movers:
             follows = [
                 s
@@ -410,11 +414,26 @@ def judge(item: Item, media: Path, work: Path, loudness_args: list[str]) -> Item
             ]
             if not follows:
                 reasons.append(f"no prominent moving source for {', '.join(item.movers)}")
-    if not sources and item.expect:
-        reasons.append("no sources")
+    result.reasons = reasons
     result.passed = not reasons
-    result.seconds = time.perf_counter() - t0
     return result
+
+
+def load_results(path: Path) -> list[ItemResult]:
+    """Results saved by --json, to judge again against the current labels."""
+    payload = json.loads(path.read_text(encoding="utf-8"))
+
+    def number(v):
+        return -math.inf if v is None else v
+
+    results = []
+    for raw in payload["items"]:
+        sources = [
+            SourceResult(**dict(s, loudness=number(s["loudness"]), rel_db=number(s["rel_db"])))
+            for s in raw.pop("sources")
+        ]
+        results.append(ItemResult(**raw, sources=sources))
+    return results
 
 
 def matches_any(terms: tuple[str, ...], s: SourceResult) -> bool:
@@ -425,8 +444,9 @@ def _judge_safely(item: Item, media: Path, work: Path, loudness_args: list[str])
     try:
         return judge(item, media, work, loudness_args)
     except Exception as exc:  # one broken item must not stop the benchmark; it fails with the reason
-        msg = f"{type(exc).__name__}: {exc}"
-        return ItemResult(item.id, item.media, item.kind, False, [f"error: {msg}"], 0.0, error=msg)
+        error = f"{type(exc).__name__}: {exc}"
+        result = ItemResult(item.id, item.media, item.kind, False, [], 0.0, error=error)
+        return apply_rubric(item, result)
 
 
 # ---------------------------------------------------------------- report
@@ -460,6 +480,8 @@ def print_item(item: Item, r: ItemResult) -> None:
             marks.append("FILLER")
         if s.expect_terms:
             marks.append("expected " + ",".join(s.expect_terms))
+        if s.scene_class and s.scene_class not in (s.sound_class, s.label):
+            marks.append(f"scene says {s.scene_class!r}")
         if s.level_db is not None:
             marks.append(f"level {s.level_db:.0f} dB SPL")
         if s.extent:
@@ -510,18 +532,45 @@ def _jsonable(obj):
     return obj
 
 
+def rescore(items: list[Item], path: Path, kept: Path | None) -> None:
+    """Judge saved results again; with the kept outputs, re-read what each source is heard as."""
+    by_id = {r.id: r for r in load_results(path)}
+    for r in by_id.values():
+        scene_path = kept / r.id / "scene.json" if kept else None
+        if scene_path and scene_path.is_file():
+            scene = {s["id"]: s for s in json.loads(scene_path.read_text(encoding="utf-8"))["sources"]}
+            for s in r.sources:
+                s.heard_as = heard_phrases(scene[s.id])
+                s.scene_class = str(scene[s.id].get("sound_class") or "")
+    missing = [i.id for i in items if i.id not in by_id]
+    if missing:
+        print(f"not in {path.name} (not judged): {', '.join(missing)}")
+    items = [i for i in items if i.id in by_id]
+    for item in items:
+        print_item(item, apply_rubric(item, by_id[item.id]))
+    summary(items, [by_id[i.id] for i in items], sum(by_id[i.id].seconds for i in items), 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="+", metavar="ID", help="judge only these corpus items")
     parser.add_argument("--jobs", type=int, default=1, help="items judged in parallel (default 1)")
     parser.add_argument("--keep", type=Path, metavar="OUT_DIR", help="keep every run's output here")
     parser.add_argument("--json", type=Path, metavar="FILE", help="save the results as JSON")
+    parser.add_argument(
+        "--rescore",
+        type=Path,
+        metavar="FILE",
+        help="judge results saved by --json again (labels changed); with --keep, re-read the kept scenes",
+    )
     args = parser.parse_args()
     if args.jobs < 1:
         sys.exit("error: --jobs must be at least 1")
     try:
         _, items = load_corpus()
         items = select(items, args.only)
+        if args.rescore:
+            return rescore(items, args.rescore, args.keep)
         paths = fetch(items)
     except CorpusError as exc:
         sys.exit(f"error: {exc}")
