@@ -70,7 +70,8 @@ HEARD_KEYS = {"sound_class", "title", "file", "prompt", "class", "layers", "file
 
 def heard_phrases(source: dict) -> list[str]:
     """What a source sounds like: from its `sound` record (class, prompt, recording titles and files,
-    layers) when it has one; else from its label, scene sound class and prompt."""
+    layers) when it has one, with the scene's class a recording was chosen for; else from its label,
+    scene sound class and prompt."""
     out: list[str] = []
 
     def walk(value, key=None):
@@ -84,9 +85,12 @@ def heard_phrases(source: dict) -> list[str]:
         elif isinstance(value, str) and key is not None:
             out.append(Path(value).stem if key == "file" else value)
 
-    walk(source.get("sound") or {})
+    sound = source.get("sound") or {}
+    walk(sound)
     if not out:
         out = [source.get(k) for k in ("label", "sound_class", "prompt")]
+    elif not sound.get("sound_class") and source.get("sound_class"):
+        out.append(source["sound_class"])  # a recording: the class it was chosen for
     return [s for s in out if isinstance(s, str) and s.strip()]
 
 
