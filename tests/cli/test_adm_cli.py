@@ -15,14 +15,15 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def test_run_writes_adm_that_ear_renders(tmp_path, cli):
-    out = tmp_path / "cat"
+    out = tmp_path / "rocket"
     code, stdout, err = cli(
-        "run", EXAMPLES / "cat.png", "--format", "adm", "-o", out, "--duration", "3", "--video"
+        "run", EXAMPLES / "rocket.jpg", "--format", "adm", "-o", out, "--duration", "3", "--video",
+        "--loudness", "-23",
     )
     assert code == 0, err
-    path = out / "cat.adm.wav"
+    path = out / "rocket.adm.wav"
     assert str(path) in stdout
-    assert "ADM is not muxed into a video" in err and not (out / "cat.mp4").exists()
+    assert "ADM is not muxed into a video" in err and not (out / "rocket.mp4").exists()
     scene = json.loads((out / "scene.json").read_text())
     sources = [s for s in scene["sources"] if s.get("audio")]
     assert sources
@@ -39,7 +40,7 @@ def test_run_writes_adm_that_ear_renders(tmp_path, cli):
         azimuth = float(re.search(r'coordinate="azimuth">([-\d.]+)<', channel).group(1))
         elevation = float(re.search(r'coordinate="elevation">([-\d.]+)<', channel).group(1))
         assert abs(azimuth - first["azimuth"]) < 0.01 and abs(elevation - first.get("elevation", 0.0)) < 0.01
-    assert "<integratedLoudness>-23.00</integratedLoudness>" in axml  # run's default target
+    assert "<integratedLoudness>-23.00</integratedLoudness>" in axml  # the target asked for
 
     rendered = ear_render(path, "0+5+0")
     assert rendered.shape == (6, 3 * 48000) and rms_db(rendered) > -60

@@ -47,7 +47,7 @@ def split_formats(values: list[str]) -> list[str]:
     for value in values:
         out += [v.strip() for v in str(value).split(",") if v.strip()]
     if not out:
-        raise See2SoundError(f"--format: no format given; choose from {', '.join(FORMAT_NAMES)}")
+        raise See2SoundError(f"--format: no format given; choose from {', '.join(OUTPUT_FORMAT_NAMES)}")
     for name in out:
         if name not in OUTPUT_FORMAT_NAMES:
             raise See2SoundError(f"unknown format {name!r}; choose from {', '.join(OUTPUT_FORMAT_NAMES)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import numpy as np
 from ..errors import See2SoundError
 from ..fileio import atomic_output, check_output
 from ..log import get_logger
-from ..scene import Scene, save_scene
+from ..scene import Scene, check_duration, save_scene
 from .preview import write_preview
 
 log = get_logger(__name__)
@@ -213,7 +214,8 @@ class _FallbackCounter(logging.Filter):
             self.count += 1
             self.message = message
             return False
-        return True
+        # a frame's "2 of 4 sources: ..." says nothing of the clip, whose sources are chosen over time
+        return re.match(r"\d+ of \d+ sources: ", message) is None
 
 
 def _voice_key(track) -> tuple[str, bool] | None:
@@ -494,6 +496,8 @@ def analyze(
     info = open_media(input_path)
     if info.kind == "audio":
         raise See2SoundError(f"{input_path}: is an audio file, it has no pictures to analyse")
+    if info.kind == "video" and info.duration:  # a length no scene may have is refused before any work
+        check_duration(info.duration, f"{input_path}: video length")
     proj = projection or info.projection or "perspective"
     hfov = float(fov) if fov is not None else (info.hfov or DEFAULT_HFOV_DEG)
     if proj == "equirect":

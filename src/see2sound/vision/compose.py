@@ -555,7 +555,7 @@ def _explain(chosen, spots, silent, n_sources: int) -> None:
         "no regions found that make a sound; only the ambience bed"
         if n_spots == 0
         else (
-            f"the ambience bed and {n_spots} {'thing' if n_spots == 1 else 'things'} that sound;"
+            f"the ambience bed and {n_spots} {'thing that sounds' if n_spots == 1 else 'things that sound'};"
             " nothing else in the picture makes a sound"
         )
     )
