@@ -544,7 +544,9 @@ def render_scene(
     enough that every filter, delay and reverberation tail reaching into it has settled (see
     :func:`memory_samples`), and consecutive blocks are cross-faded over :data:`CROSSFADE_S`, so the
     result equals a render in one piece (to rounding where the processing is time-invariant) while only
-    one block of every stem and of the intermediate signals is held at a time.
+    one block of every stem and of the intermediate signals is held at a time. The result is held
+    whole: to write a long scene to a file, use :class:`SceneStream` (the same samples, a block at a
+    time), as :func:`see2sound.pipeline.render.render` does.
 
     Parameters
     ----------
