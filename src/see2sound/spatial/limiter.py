@@ -255,9 +255,9 @@ class TruePeakLimiter:
         self.context = 2 * (self.width + self.reach)  # context of the gain smoothing on each side
         self.chunk = CHUNK
         self.rescale: float | None = None
-        self._input = _Window()  # input samples still needed
-        self._needed = _Window()  # needed gain (1, k), computed up to _needed.end
-        self._output = _Window()  # output kept for the last check
+        self._input = _Window(4 * self.chunk)  # input samples still needed
+        self._needed = _Window(4 * self.chunk)  # needed gain (1, k), computed up to _needed.end
+        self._output = _Window(4 * self.chunk)  # output kept for the last check
         self._changed: set[int] = set()  # output chunks that differ from the input
         self._peak = 0.0  # the output's true peak where it can exceed the ceiling
         self._checked = 0  # output checked up to here
@@ -356,26 +356,40 @@ class TruePeakLimiter:
 
 class _Window:
     """Consecutive samples ``(rows, k)`` of a long signal, from ``start`` to ``end``: appended at the end,
-    dropped from the start (the signal is never held whole unless it was given whole)."""
+    dropped from the start. The blocks are kept as given (no copy of a long block); only a range that
+    spans two of them is copied when asked for, and the rest of a block once it is shorter than
+    ``copy_below`` samples (so that it does not keep the whole block alive)."""
 
-    def __init__(self):
-        self.data: np.ndarray | None = None
+    def __init__(self, copy_below: int):
+        self.copy_below = copy_below
+        self.blocks: list[np.ndarray] = []
         self.start = 0
         self.end = 0
 
     def append(self, block: np.ndarray) -> None:
-        if self.data is None or self.data.shape[-1] == 0:
-            self.data = block  # no copy: a signal given whole stays one array
-        else:
-            self.data = np.concatenate([self.data, block], axis=-1)
-        self.end += block.shape[-1]
+        if block.shape[-1]:
+            self.blocks.append(block)
+            self.end += block.shape[-1]
 
     def get(self, a: int, b: int) -> np.ndarray:
         assert self.start <= a <= b <= self.end, (a, b, self.start, self.end)
-        return self.data[:, a - self.start : b - self.start]
+        pieces, s0 = [], self.start
+        for block in self.blocks:
+            s1 = s0 + block.shape[-1]
+            if s1 > a and s0 < b:
+                pieces.append(block[:, max(a, s0) - s0 : min(b, s1) - s0])
+            s0 = s1
+        if len(pieces) == 1:
+            return pieces[0]
+        if not pieces:
+            return self.blocks[0][:, :0] if self.blocks else np.zeros((1, 0))
+        return np.concatenate(pieces, axis=-1)
 
     def drop_before(self, a: int) -> None:
         a = min(max(a, self.start), self.end)
-        if self.data is not None:
-            self.data = self.data[:, a - self.start :]
+        while self.blocks and self.start + self.blocks[0].shape[-1] <= a:
+            self.start += self.blocks.pop(0).shape[-1]
+        if self.blocks and a > self.start:
+            rest = self.blocks[0][:, a - self.start :]
+            self.blocks[0] = rest.copy() if rest.shape[-1] < self.copy_below else rest
         self.start = a
