@@ -93,7 +93,7 @@ class LoudnessMeter:
     """:func:`integrated_loudness` of a signal given a block at a time (any sizes).
 
     BS.1770 gating needs only the K-weighted energy of every 100 ms step, so that is all that is kept
-    (a few hundred bytes a minute): :meth:`push` filters the samples as they come, in chunks of
+    (5 KB a minute per channel): :meth:`push` filters the samples as they come, in chunks of
     :data:`CHUNK_STEPS` steps on a fixed grid from the signal's start (the filter's state carried from
     chunk to chunk), and :meth:`integrated` gates. Pushing a signal whole or in pieces gives the same
     number.
