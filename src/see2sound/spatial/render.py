@@ -635,7 +635,8 @@ class SceneStream:
         self.rescale: float | None = None
 
     def raw_blocks(self) -> Iterator[tuple[int, np.ndarray]]:
-        """The render before loudness and limiting as ``(start, samples)`` pieces in order.
+        """The render before loudness and limiting as ``(start, samples)`` pieces in order (new
+        arrays or views of them, the caller's to change).
 
         Blocks of about :data:`BLOCK_S` seconds, each started early enough that every filter, delay and
         reverberation tail reaching into it has settled (:func:`memory_samples`); consecutive blocks are
@@ -704,7 +705,7 @@ class SceneStream:
 
         for _, part in self.raw_blocks():
             if gain is not None:
-                part = part * gain
+                part *= gain  # the pieces are ours: no copy of a block
             yield from finished(limiter.push(part))
         yield from finished(limiter.finish())
         if rescale is None:
