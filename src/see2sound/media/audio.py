@@ -12,8 +12,10 @@ in the ``WAVEFORMATEXTENSIBLE_CHANNEL_MASK`` tag, which FFmpeg reads.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
+from collections.abc import Iterator
 from math import gcd
 from pathlib import Path
 
@@ -315,35 +317,105 @@ def write_audio(
     ``fmt`` names the layout (``"5.1"``, ``"foa"``, …) for the channel mask; ``None`` writes no layout
     (mono files and stems).
     """
+    y = np.atleast_2d(np.asarray(y))
+    with open_audio_writer(path, sample_rate, y.shape[0], y.shape[-1], fmt, overwrite, subtype) as writer:
+        # block by block: a long render is not copied whole into the interleaved layout
+        for s0 in range(0, y.shape[-1], WRITE_BLOCK):
+            writer.write(y[:, s0 : s0 + WRITE_BLOCK])
+    return Path(path)
+
+
+class AudioWriter:
+    """An audio file being written a block at a time (made by :func:`open_audio_writer`)."""
+
+    def __init__(self, path: Path, tmp: Path, sample_rate: int, channels: int, frames: int, container: str,
+                 subtype: str):  # fmt: skip
+        self.path, self.tmp = path, tmp
+        self.sample_rate, self.channels, self.frames = int(sample_rate), int(channels), int(frames)
+        self.container, self.subtype = container, subtype
+        self.written = 0
+        self._fh = None
+        self.rewind()
+
+    def write(self, block: np.ndarray) -> None:
+        """Append ``block`` ``(channels, k)``; refuses NaN or infinite samples and more than ``frames``."""
+        block = np.atleast_2d(np.asarray(block))
+        if block.shape[0] != self.channels:
+            raise MediaError(
+                f"{self.path}: a block of {block.shape[0]} channels for a {self.channels}-channel file"
+            )
+        if self.written + block.shape[-1] > self.frames:
+            raise MediaError(f"{self.path}: more than the {self.frames} frames announced")
+        for s0 in range(0, block.shape[-1], WRITE_BLOCK):
+            part = block[:, s0 : s0 + WRITE_BLOCK]
+            if not np.all(np.isfinite(part)):
+                raise MediaError(f"{self.path}: refusing to write NaN or infinite samples")
+            self._fh.write(np.ascontiguousarray(part.T, dtype=np.float32))
+        self.written += block.shape[-1]
+
+    def rewind(self) -> None:
+        """Start the file again from its first sample (what was written is discarded)."""
+        self.close()
+        self._fh = sf.SoundFile(
+            str(self.tmp), "w", self.sample_rate, self.channels, subtype=self.subtype, format=self.container
+        )
+        self.written = 0
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+@contextlib.contextmanager
+def open_audio_writer(
+    path: str | os.PathLike,
+    sample_rate: int,
+    channels: int,
+    frames: int,
+    fmt: str | Format | None = None,
+    overwrite: bool = False,
+    subtype: str = "PCM_24",
+) -> Iterator[AudioWriter]:
+    """Write ``frames`` frames of ``channels`` channels to ``.wav`` (WAVEX with channel mask) or
+    ``.flac`` a block at a time, atomically: the blocks go to a hidden temporary file in the target's
+    folder, renamed onto ``path`` when the ``with`` block ends with every frame written (removed on any
+    error). The total decides the container before the first block: RF64 for a WAV over 4 GiB.
+
+    ``fmt`` names the layout (``"5.1"``, ``"foa"``, …) for the channel mask; ``None`` writes no layout
+    (mono files and stems).
+
+    Examples
+    --------
+    >>> with open_audio_writer("out.wav", 48000, 6, 96000, "5.1") as writer:  # doctest: +SKIP
+    ...     for block in blocks:
+    ...         writer.write(block)
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in AUDIO_SUFFIXES:
         raise MediaError(f"{path}: unsupported audio extension {suffix or '(none)'}; use .wav or .flac")
-    y = np.atleast_2d(np.asarray(y))
     layout = get_format(fmt) if isinstance(fmt, str) else fmt
-    if layout is not None and layout.n_channels != y.shape[0]:
-        raise MediaError(f"{path}: {layout.name} needs {layout.n_channels} channels, got {y.shape[0]}")
+    if layout is not None and layout.n_channels != channels:
+        raise MediaError(f"{path}: {layout.name} needs {layout.n_channels} channels, got {channels}")
     container = AUDIO_SUFFIXES[suffix]
-    if container == "WAVEX" and layout is None and y.shape[0] <= 2:
+    if container == "WAVEX" and layout is None and channels <= 2:
         container = "WAV"
     bytes_per_sample = {"PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}.get(subtype, 4)
-    if container in ("WAV", "WAVEX") and y.shape[0] * y.shape[-1] * bytes_per_sample > RF64_BYTES:
+    if container in ("WAV", "WAVEX") and channels * frames * bytes_per_sample > RF64_BYTES:
         container = "RF64"  # WAVE_FORMAT_EXTENSIBLE like WAVEX, with 64-bit sizes
     with atomic_output(path, overwrite=overwrite) as tmp:
-        # block by block: a long render is not copied whole into the interleaved layout
-        with sf.SoundFile(
-            str(tmp), "w", int(sample_rate), y.shape[0], subtype=subtype, format=container
-        ) as fh:
-            for s0 in range(0, y.shape[-1], WRITE_BLOCK):
-                block = y[:, s0 : s0 + WRITE_BLOCK]
-                if not np.all(np.isfinite(block)):
-                    raise MediaError(f"{path}: refusing to write NaN or infinite samples")
-                fh.write(np.ascontiguousarray(block.T, dtype=np.float32))
+        writer = AudioWriter(path, tmp, sample_rate, channels, frames, container, subtype)
+        try:
+            yield writer
+        finally:
+            writer.close()
+        if writer.written != frames:
+            raise MediaError(f"{path}: {writer.written} of the {frames} frames announced were written")
         if container == "FLAC" and layout is not None:
             _tag_flac_mask(tmp, layout.channel_mask)
-        elif container in ("WAVEX", "RF64") and (layout is not None or y.shape[0] > 2):
+        elif container in ("WAVEX", "RF64") and (layout is not None or channels > 2):
             _patch_wav_mask(tmp, layout.channel_mask if layout is not None else 0)
-    return path
 
 
 def _tag_flac_mask(path: Path, mask: int) -> None:

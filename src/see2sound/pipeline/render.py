@@ -1,7 +1,9 @@
 """``render``: a finished scene (positions + stems) in, a spatial audio file out. Needs no model.
 
 Everything is validated before any audio is rendered: options, the scene, every stem, the HRTF and the
-output path. Nothing is written unless the whole render succeeds.
+output path. Nothing is written unless the whole render succeeds. The render is written a block at a
+time as it is finished (:class:`see2sound.spatial.render.SceneStream`): the memory does not grow with the
+scene's duration.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from ..errors import MediaError, SceneError
 from ..fileio import check_output
 from ..formats import OBJECT_FORMATS
 from ..log import get_logger
-from ..media.audio import AUDIO_SUFFIXES, MonoReader, open_mono, write_audio
+from ..media.audio import AUDIO_SUFFIXES, MonoReader, open_audio_writer, open_mono
 from ..scene import Scene, load_scene
-from ..spatial.render import RenderOptions, render_scene
+from ..spatial.render import RenderOptions, SceneStream
 
 log = get_logger(__name__)
 
@@ -187,7 +189,14 @@ def render(
     hrtf_data = load_hrtf_for(options, sr)
     stems = load_stems(scene, sr, allow_outside_paths)
     warn_inaudible(scene, stems, options)
-    y = render_scene(scene, stems, options, hrtf=hrtf_data)
-    write_audio(output, y, sr, options.format, overwrite=overwrite)
+    stream = SceneStream(scene, stems, options, hrtf=hrtf_data)
+    gain = stream.loudness_gain()  # a first pass that renders and measures, with --loudness only
+    with open_audio_writer(output, sr, stream.channels, stream.n, options.format, overwrite) as writer:
+        for block in stream.blocks(gain):
+            writer.write(block)
+        if stream.rescale is not None:  # the limiter's last check: everything a little quieter (rare)
+            writer.rewind()
+            for block in stream.blocks(gain, stream.rescale):
+                writer.write(block)
     log.info(f"rendered {len(stems)} source(s), {scene.duration:g} s, to {options.format} at {sr} Hz")
     return output

@@ -196,7 +196,8 @@ def limit_true_peak(
     one window before a peak, is never above the needed gain anywhere that peak is interpolated from, and
     recovers over the same window. One gain for all channels keeps the image.
     A last check scales the whole signal if the limited result still exceeds the ceiling. The work goes
-    in chunks, so a long signal needs little memory beyond itself (none more with ``in_place``).
+    through :class:`TruePeakLimiter` in chunks, so a long signal needs little memory beyond itself (none
+    more with ``in_place``), and a signal limited a block at a time comes out the same.
 
     Returns
     -------
@@ -207,35 +208,188 @@ def limit_true_peak(
     n = y.shape[-1]
     if n == 0:
         return y
-    oversample = oversample or detector_phases(sr)
-    ceiling = 10.0 ** (ceiling_dbtp / 20.0)
-    needed = _oversampled_abs_peaks(y, oversample, threshold=ceiling)  # turned into the needed gain:
-    np.maximum(needed, 1e-30, out=needed)
-    # aim 1e-5 (0.0001 dB) under the ceiling: float32 rounding of the product must not poke through
-    np.divide(np.asarray(ceiling * (1 - 1e-5), dtype=needed.dtype), needed, out=needed)
-    np.minimum(needed, 1.0, out=needed)
-    if needed.min() >= 1.0:
+    limiter = TruePeakLimiter(n, sr, ceiling_dbtp, attack_ms, oversample)
+    out = y if in_place else None
+    for s0, block, changed in [*limiter.push(y), *limiter.finish()]:
+        if changed:
+            if out is None:
+                out = y.copy()
+            out[:, s0 : s0 + block.shape[-1]] = block
+    if out is None:
         return y
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+    if limiter.rescale is not None:
+        out *= np.asarray(limiter.rescale, dtype=y.dtype)
+    return out
 
-    width = max(1, int(round(attack_ms * 1e-3 * sr))) | 1  # odd
-    half = width // 2
-    # the gain is held down over the interpolators' reach around a peak too: every sample that an
-    # interpolated peak is made of is scaled by at most the gain that peak needs
-    reach = int(np.abs(_polyphase_interpolator(oversample)[1]).max())
-    out = y if in_place else np.empty_like(y)
-    for s0 in range(0, n, CHUNK):
-        s1 = min(n, s0 + CHUNK)
-        a0, a1 = max(0, s0 - 2 * (width + reach)), min(n, s1 + 2 * (width + reach))
-        if needed[max(0, s0 - width - reach) : s1 + width + reach].min() >= 1.0:  # no peak within reach
-            if not in_place:
-                out[:, s0:s1] = y[:, s0:s1]
-            continue
-        ahead = minimum_filter1d(needed[a0:a1], width, mode="nearest", origin=-half)  # min over [t, t + w)
+
+class TruePeakLimiter:
+    """:func:`limit_true_peak` of an ``n``-sample signal given a block at a time (any sizes).
+
+    :meth:`push` takes the next samples and :meth:`finish` ends the signal; both return the limited
+    samples that are ready as ``(start, block, changed)`` in order (``changed`` is false where the
+    block is the input itself). The work is done on a fixed grid of :data:`CHUNK` samples from the
+    signal's start whatever the block sizes, so the result does not depend on them, and only a few
+    chunks of input, needed gain and output are held: the memory does not grow with ``n``.
+
+    The last check of :func:`limit_true_peak` (the limited signal's true peak) needs the whole output:
+    after :meth:`finish`, :attr:`rescale` is ``None`` when it holds, else the factor by which every
+    output sample must still be multiplied (a streamed caller renders the output again with it).
+    """
+
+    def __init__(
+        self,
+        n: int,
+        sr: int,
+        ceiling_dbtp: float = -1.0,
+        attack_ms: float = 5.0,
+        oversample: int | None = None,
+    ):
+        self.n = int(n)
+        self.oversample = oversample or detector_phases(sr)
+        self.ceiling = 10.0 ** (ceiling_dbtp / 20.0)
+        self.width = max(1, int(round(attack_ms * 1e-3 * sr))) | 1  # odd
+        # the gain is held down over the interpolators' reach around a peak too: every sample that an
+        # interpolated peak is made of is scaled by at most the gain that peak needs
+        self.reach = int(np.abs(_polyphase_interpolator(self.oversample)[1]).max())
+        self.margin = 2 * self.reach + 16  # context of the detector on each side (_oversampled_abs_peaks)
+        self.context = 2 * (self.width + self.reach)  # context of the gain smoothing on each side
+        self.chunk = CHUNK
+        self.rescale: float | None = None
+        self._input = _Window(4 * self.chunk)  # input samples still needed
+        self._needed = _Window(4 * self.chunk)  # needed gain (1, k), computed up to _needed.end
+        self._output = _Window(4 * self.chunk)  # output kept for the last check
+        self._changed: set[int] = set()  # output chunks that differ from the input
+        self._peak = 0.0  # the output's true peak where it can exceed the ceiling
+        self._checked = 0  # output checked up to here
+        self._done = 0  # output returned up to here
+
+    @property
+    def limited(self) -> bool:
+        """Whether any sample so far has been changed."""
+        return bool(self._changed)
+
+    def push(self, block: np.ndarray) -> list[tuple[int, np.ndarray, bool]]:
+        """Take the next samples ``(channels, k)``; return the output that is ready."""
+        block = np.atleast_2d(np.asarray(block))
+        if self._input.end + block.shape[-1] > self.n:
+            raise ValueError(f"more than the {self.n} samples announced")
+        self._input.append(block)
+        return self._advance()
+
+    def finish(self) -> list[tuple[int, np.ndarray, bool]]:
+        """End the signal (all ``n`` samples pushed); return the rest of the output."""
+        if self._input.end != self.n:
+            raise ValueError(f"{self._input.end} of the {self.n} samples announced were pushed")
+        ready = self._advance()
+        self._check(final=True)
+        if self._changed and self._peak > self.ceiling:
+            self.rescale = self.ceiling / self._peak * (1 - 1e-6)
+        return ready
+
+    def _advance(self) -> list[tuple[int, np.ndarray, bool]]:
+        n, ready = self.n, []
+        while True:
+            c0 = self._needed.end  # the next chunk of needed gain, once its context has arrived
+            c1 = min(n, c0 + self.chunk)
+            if c0 < n and self._input.end >= min(n, c1 + self.margin):
+                a0, a1 = max(0, c0 - self.margin), min(n, c1 + self.margin)
+                peaks = _chunk_peaks(self._input.get(a0, a1), self.oversample, self.ceiling)[
+                    c0 - a0 : c1 - a0
+                ]
+                np.maximum(peaks, 1e-30, out=peaks)  # turned into the needed gain: aim 1e-5 (0.0001 dB)
+                # under the ceiling, so that float32 rounding of the product does not poke through
+                np.divide(np.asarray(self.ceiling * (1 - 1e-5), dtype=peaks.dtype), peaks, out=peaks)
+                np.minimum(peaks, 1.0, out=peaks)
+                self._needed.append(peaks[None, :])
+                continue
+            s0 = self._done  # the next chunk of output, once the needed gain around it is known
+            s1 = min(n, s0 + self.chunk)
+            if s0 < n and self._needed.end >= min(n, s1 + self.context):
+                ready.append(self._limit(s0, s1))
+                self._done = s1
+                self._input.drop_before(min(self._needed.end - self.margin, self._done))
+                self._needed.drop_before(self._done - self.context)
+                self._check(final=False)
+                continue
+            return ready
+
+    def _limit(self, s0: int, s1: int) -> tuple[int, np.ndarray, bool]:
+        """The output of samples ``s0`` to ``s1`` (one chunk)."""
+        n, width, reach = self.n, self.width, self.reach
+        y = self._input.get(s0, s1)
+        near = self._needed.get(max(0, s0 - width - reach), min(n, s1 + width + reach))[0]
+        if near.min() >= 1.0:  # no peak within reach
+            self._output.append(y)
+            return s0, y, False
+        from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+        half = width // 2
+        a0, a1 = max(0, s0 - self.context), min(n, s1 + self.context)
+        needed = self._needed.get(a0, a1)[0]
+        ahead = minimum_filter1d(needed, width, mode="nearest", origin=-half)  # min over [t, t + w)
         ahead = minimum_filter1d(ahead, 2 * reach + 1, mode="nearest")  # over [t − reach, t + w + reach)
         gain = uniform_filter1d(ahead, width, mode="nearest", origin=half)  # mean over (t - w, t]: <= needed
-        np.multiply(y[:, s0:s1], gain[s0 - a0 : s1 - a0].astype(y.dtype), out=out[:, s0:s1])
-    peak = true_peak(out, sr, oversample)
-    if peak > ceiling:
-        out *= np.asarray(ceiling / peak * (1 - 1e-6), dtype=y.dtype)
-    return out
+        out = y * gain[s0 - a0 : s1 - a0].astype(y.dtype)
+        self._output.append(out)
+        self._changed.add(s0 // self.chunk)
+        return s0, out, True
+
+    def _check(self, final: bool) -> None:
+        """The true peak of the output chunks whose context is complete, where it can exceed the ceiling
+        (next to a changed chunk: elsewhere the output is the input, whose peaks are under the ceiling)."""
+        n = self.n
+        while self._checked < n:
+            c0 = self._checked
+            c1 = min(n, c0 + self.chunk)
+            if self._output.end < min(n, c1 + self.margin):
+                if not final:
+                    return
+                raise AssertionError("the output is incomplete")  # finish() is called with every sample
+            k = c0 // self.chunk
+            if self._changed & {k - 1, k, k + 1}:
+                a0, a1 = max(0, c0 - self.margin), min(n, c1 + self.margin)
+                peaks = _chunk_peaks(self._output.get(a0, a1), self.oversample, self.ceiling)
+                self._peak = max(self._peak, float(peaks[c0 - a0 : c1 - a0].max()))
+            self._checked = c1
+            self._output.drop_before(self._checked - self.margin)
+
+
+class _Window:
+    """Consecutive samples ``(rows, k)`` of a long signal, from ``start`` to ``end``: appended at the end,
+    dropped from the start. The blocks are kept as given (no copy of a long block); only a range that
+    spans two of them is copied when asked for, and the rest of a block once it is shorter than
+    ``copy_below`` samples (so that it does not keep the whole block alive)."""
+
+    def __init__(self, copy_below: int):
+        self.copy_below = copy_below
+        self.blocks: list[np.ndarray] = []
+        self.start = 0
+        self.end = 0
+
+    def append(self, block: np.ndarray) -> None:
+        if block.shape[-1]:
+            self.blocks.append(block)
+            self.end += block.shape[-1]
+
+    def get(self, a: int, b: int) -> np.ndarray:
+        assert self.start <= a <= b <= self.end, (a, b, self.start, self.end)
+        pieces, s0 = [], self.start
+        for block in self.blocks:
+            s1 = s0 + block.shape[-1]
+            if s1 > a and s0 < b:
+                pieces.append(block[:, max(a, s0) - s0 : min(b, s1) - s0])
+            s0 = s1
+        if len(pieces) == 1:
+            return pieces[0]
+        if not pieces:
+            return self.blocks[0][:, :0] if self.blocks else np.zeros((1, 0))
+        return np.concatenate(pieces, axis=-1)
+
+    def drop_before(self, a: int) -> None:
+        a = min(max(a, self.start), self.end)
+        while self.blocks and self.start + self.blocks[0].shape[-1] <= a:
+            self.start += self.blocks.pop(0).shape[-1]
+        if self.blocks and a > self.start:
+            rest = self.blocks[0][:, a - self.start :]
+            self.blocks[0] = rest.copy() if rest.shape[-1] < self.copy_below else rest
+        self.start = a

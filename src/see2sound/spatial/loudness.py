@@ -84,44 +84,95 @@ def integrated_loudness(y: np.ndarray, sr: int, weights: np.ndarray | None = Non
     -3.0
     """
     y = np.atleast_2d(np.asarray(y))
-    weights = np.ones(y.shape[0]) if weights is None else np.asarray(weights, dtype=float)
-    channels = np.flatnonzero(weights > 0)
-    block, step = int(round(0.4 * sr)), int(round(0.1 * sr))
-    n = y.shape[-1]
-    if n < block or channels.size == 0:
-        return float("-inf")
-    # mean square per 400 ms block with 75 % overlap, from the sums over 100 ms steps
-    from scipy.signal import sosfilt  # imported here: scipy.signal is slow to import
+    meter = LoudnessMeter(sr, np.ones(y.shape[0]) if weights is None else weights)
+    meter.push(y)
+    return meter.integrated()
 
-    sos = k_weighting_sos(sr)
-    n_steps = n // step
-    per_block_steps = block // step
-    blocks = np.empty((channels.size, n_steps - per_block_steps + 1))
-    chunk = step * CHUNK_STEPS
-    dtype = np.float64 if y.dtype == np.float64 else np.float32  # float32 filtering: 2x faster, 1e-6 dB
-    sos = sos.astype(dtype)
-    for row, c in enumerate(channels):
-        # K-weighted energy per 100 ms step, filtered in chunks that carry the filter state: the memory
-        # stays one chunk's worth however long the signal is
-        energy = np.empty(n_steps)
-        state = np.zeros((sos.shape[0], 2), dtype=dtype)
-        for s0 in range(0, n_steps * step, chunk):
-            s1 = min(n_steps * step, s0 + chunk)
-            z, state = sosfilt(sos, np.asarray(y[c, s0:s1], dtype=dtype), zi=state)
+
+class LoudnessMeter:
+    """:func:`integrated_loudness` of a signal given a block at a time (any sizes).
+
+    BS.1770 gating needs only the K-weighted energy of every 100 ms step, so that is all that is kept
+    (5 KB a minute per channel): :meth:`push` filters the samples as they come, in chunks of
+    :data:`CHUNK_STEPS` steps on a fixed grid from the signal's start (the filter's state carried from
+    chunk to chunk), and :meth:`integrated` gates. Pushing a signal whole or in pieces gives the same
+    number.
+    """
+
+    def __init__(self, sr: int, weights: np.ndarray):
+        self.sr = int(sr)
+        self.weights = np.asarray(weights, dtype=float)
+        self.channels = np.flatnonzero(self.weights > 0)
+        self.block, self.step = int(round(0.4 * sr)), int(round(0.1 * sr))
+        self.chunk = self.step * CHUNK_STEPS
+        self._sos = k_weighting_sos(sr)
+        self._state: np.ndarray | None = None  # per channel, the filter's state
+        self._pending: list[np.ndarray] = []  # samples not filtered yet (less than a chunk)
+        self._energy: list[np.ndarray] = []  # K-weighted energy per 100 ms step, (channels, steps) each
+        self.n = 0
+
+    def push(self, y: np.ndarray) -> None:
+        """Measure the next samples ``(channels, k)``."""
+        y = np.atleast_2d(np.asarray(y))
+        self.n += y.shape[-1]
+        if self._pending:
+            y = np.concatenate([*self._pending, y], axis=-1)
+            self._pending = []
+        full = y.shape[-1] // self.chunk * self.chunk
+        if full:
+            self._filter(y[:, :full])
+        if full < y.shape[-1]:
+            self._pending = [y[:, full:]]
+
+    def integrated(self) -> float:
+        """Gated integrated loudness in LUFS of everything pushed (``-inf`` for silence or when
+        shorter than one 400 ms block)."""
+        tail = self._pending[0] if self._pending else None
+        if tail is not None:  # the last whole steps
+            whole = tail.shape[-1] // self.step * self.step
+            energy = list(self._energy)
+            if whole:
+                energy.append(self._energies(tail[:, :whole], self._state)[0])
+        else:
+            energy = self._energy
+        if self.n < self.block or self.channels.size == 0 or not energy:
+            return float("-inf")
+        energy = np.concatenate(energy, axis=-1)
+        per_block_steps = self.block // self.step
+        # mean square per 400 ms block with 75 % overlap, from the sums over 100 ms steps
+        cum = np.concatenate([np.zeros((energy.shape[0], 1)), np.cumsum(energy, axis=-1)], axis=-1)
+        blocks = (cum[:, per_block_steps:] - cum[:, :-per_block_steps]) / self.block
+        power = self.weights[self.channels] @ blocks
+        with np.errstate(divide="ignore"):
+            loud = -0.691 + 10.0 * np.log10(power)
+        gated = power[loud > ABSOLUTE_GATE_LUFS]
+        if gated.size == 0:
+            return float("-inf")
+        relative = -0.691 + 10.0 * np.log10(gated.mean()) + RELATIVE_GATE_LU
+        gated = power[(loud > ABSOLUTE_GATE_LUFS) & (loud > relative)]
+        return float(-0.691 + 10.0 * np.log10(gated.mean()))
+
+    def _filter(self, y: np.ndarray) -> None:
+        """Filter whole chunks, keeping the energies and the filter's state."""
+        for s0 in range(0, y.shape[-1], self.chunk):
+            energy, self._state = self._energies(y[:, s0 : s0 + self.chunk], self._state)
+            self._energy.append(energy)
+
+    def _energies(self, y: np.ndarray, state: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """K-weighted energy per 100 ms step of ``y`` (a whole number of steps) and the filter's state."""
+        from scipy.signal import sosfilt  # imported here: scipy.signal is slow to import
+
+        dtype = np.float64 if y.dtype == np.float64 else np.float32  # float32 filtering: 2x faster, 1e-6 dB
+        sos = self._sos.astype(dtype)
+        if state is None:
+            state = np.zeros((self.channels.size, sos.shape[0], 2), dtype=dtype)
+        energy = np.empty((self.channels.size, y.shape[-1] // self.step))
+        new_state = np.empty_like(state)
+        for row, c in enumerate(self.channels):  # only the weighted channels
+            z, new_state[row] = sosfilt(sos, np.asarray(y[c], dtype=dtype), zi=state[row])
             np.square(z, out=z)
-            energy[s0 // step : s1 // step] = z.reshape(-1, step).sum(axis=-1, dtype=np.float64)
-        cum = np.concatenate([[0.0], np.cumsum(energy)])
-        blocks[row] = (cum[per_block_steps:] - cum[:-per_block_steps]) / block
-    weights = weights[channels]
-    power = weights @ blocks
-    with np.errstate(divide="ignore"):
-        loud = -0.691 + 10.0 * np.log10(power)
-    gated = power[loud > ABSOLUTE_GATE_LUFS]
-    if gated.size == 0:
-        return float("-inf")
-    relative = -0.691 + 10.0 * np.log10(gated.mean()) + RELATIVE_GATE_LU
-    gated = power[(loud > ABSOLUTE_GATE_LUFS) & (loud > relative)]
-    return float(-0.691 + 10.0 * np.log10(gated.mean()))
+            energy[row] = z.reshape(-1, self.step).sum(axis=-1, dtype=np.float64)
+        return energy, new_state
 
 
 def loudness_of(y: np.ndarray, sr: int, fmt: str | Format) -> float:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +31,8 @@ from .extent import source_seed, spread_for, to_world
 from .layouts import LOUDSPEAKER_FORMATS, get_layout
 from .level import source_gain_db
 from .lfe import lfe_feed
-from .limiter import limit_true_peak
-from .loudness import loudness_of
+from .limiter import TruePeakLimiter, limit_true_peak
+from .loudness import LoudnessMeter, channel_weights, loudness_of
 from .panning import PANNING_LAWS, Panner
 from .reverb import render_room, resolve_room, response_length_s
 
@@ -514,11 +514,8 @@ def finish_loudness(
     """
     owned = not copy  # may ``y`` be changed in place?
     if options.loudness_lufs is not None:
-        loudness = loudness_of(y, sr, fmt)
-        if not math.isfinite(loudness):
-            log.warning("the rendered audio is silent (or shorter than 0.4 s); loudness left as it is")
-        else:
-            gain = np.asarray(10.0 ** ((options.loudness_lufs - loudness) / 20.0), dtype=y.dtype)
+        gain = _loudness_gain(loudness_of(y, sr, fmt), options.loudness_lufs, y.dtype)
+        if gain is not None:
             if owned:
                 y *= gain
             else:
@@ -547,7 +544,9 @@ def render_scene(
     enough that every filter, delay and reverberation tail reaching into it has settled (see
     :func:`memory_samples`), and consecutive blocks are cross-faded over :data:`CROSSFADE_S`, so the
     result equals a render in one piece (to rounding where the processing is time-invariant) while only
-    one block of every stem and of the intermediate signals is held at a time.
+    one block of every stem and of the intermediate signals is held at a time. The result is held
+    whole: to write a long scene to a file, use :class:`SceneStream` (the same samples, a block at a
+    time), as :func:`see2sound.pipeline.render.render` does.
 
     Parameters
     ----------
@@ -576,45 +575,155 @@ def render_scene(
     >>> y.shape, round(float(y[0, 1000]), 3)       # all of it in L (30°), LFE at -10 dB low-passed
     ((6, 48000), 0.5)
     """
-    options = (options or RenderOptions()).validate()
-    sr = int(options.sample_rate or scene.sample_rate)
-    n = int(round(scene.duration * sr))
-    if n < 1:
-        raise See2SoundError(f"scene duration {scene.duration} s is shorter than one sample at {sr} Hz")
-    room = resolve_room(options.room, (scene.model_extra or {}).get("room"))
-    options = dataclasses.replace(options, room=room)
-    sources = [src for src in scene.sources if src.id in signals]
-    if not sources:
-        raise See2SoundError("nothing to render: the scene has no source with audio")
-    stems = [_mono(signals[src.id]) for src in sources]
-    hop = int(options.hop)
-    align = hop * _ALIGN_HOPS
-    block = align * max(1, round(BLOCK_S * sr / align))
-    if n <= block + block // 2:  # short enough for one piece
-        y = _render_span(sources, stems, 0, n, n, sr, options, hrtf)
-    else:
-        pre = memory_samples(sources, sr, options, room, hrtf)
+    stream = SceneStream(scene, signals, options, hrtf)
+    y = None
+    for s0, part in stream.raw_blocks():
+        if s0 == 0 and part.shape[-1] == stream.n:  # one piece
+            y = part
+            break
+        if y is None:
+            y = np.empty((part.shape[0], stream.n), dtype=part.dtype)
+        y[:, s0 : s0 + part.shape[-1]] = part
+    y = finish_loudness(y, stream.sr, stream.options.format, stream.options, copy=False)
+    for s0 in range(0, stream.n, 1 << 20):
+        _check_finite(y[:, s0 : s0 + (1 << 20)])
+    return y
+
+
+class SceneStream:
+    """A scene rendered a block at a time: what :func:`render_scene` returns, in consecutive pieces.
+
+    For long scenes written to a file (:func:`see2sound.pipeline.render.render`): only one block of the
+    render (about :data:`BLOCK_S` seconds) and a few chunks of the limiter's state are held, whatever the
+    duration. The pieces are the same samples as :func:`render_scene`'s, bit for bit: the blocks, the
+    loudness meter and the limiter work on the same grids either way.
+
+    Use: ``gain = stream.loudness_gain()`` (a first pass that renders and measures, when a loudness
+    target is set; ``None`` otherwise), then write the pieces of ``stream.blocks(gain)``; when
+    :attr:`rescale` is then not ``None`` the limiter's last check failed (rare): write
+    ``stream.blocks(gain, stream.rescale)`` again from the start.
+
+    Attributes
+    ----------
+    sr : int
+        The output rate.
+    n : int
+        Samples in the output.
+    channels : int
+    options : RenderOptions
+        The validated options, with the room resolved.
+    rescale : float or None
+        Set by :meth:`blocks` once exhausted.
+    """
+
+    def __init__(
+        self, scene: Scene, signals: Mapping[str, Any], options: RenderOptions | None = None, hrtf: Any = None
+    ):
+        options = (options or RenderOptions()).validate()
+        self.sr = sr = int(options.sample_rate or scene.sample_rate)
+        self.n = int(round(scene.duration * sr))
+        if self.n < 1:
+            raise See2SoundError(f"scene duration {scene.duration} s is shorter than one sample at {sr} Hz")
+        room = resolve_room(options.room, (scene.model_extra or {}).get("room"))
+        self.options = dataclasses.replace(options, room=room)
+        self.sources = [src for src in scene.sources if src.id in signals]
+        if not self.sources:
+            raise See2SoundError("nothing to render: the scene has no source with audio")
+        self.stems = [_mono(signals[src.id]) for src in self.sources]
+        self.hrtf = hrtf
+        self.channels = get_format(options.format).n_channels
+        self.rescale: float | None = None
+
+    def raw_blocks(self) -> Iterator[tuple[int, np.ndarray]]:
+        """The render before loudness and limiting as ``(start, samples)`` pieces in order (new
+        arrays or views of them, the caller's to change).
+
+        Blocks of about :data:`BLOCK_S` seconds, each started early enough that every filter, delay and
+        reverberation tail reaching into it has settled (:func:`memory_samples`); consecutive blocks are
+        cross-faded over :data:`CROSSFADE_S`, so a piece is ready once the next block's fade is done.
+        """
+        sources, stems, sr, n, options, hrtf = (
+            self.sources,
+            self.stems,
+            self.sr,
+            self.n,
+            self.options,
+            self.hrtf,
+        )
+        hop = int(options.hop)
+        align = hop * _ALIGN_HOPS
+        block = align * max(1, round(BLOCK_S * sr / align))
+        if n <= block + block // 2:  # short enough for one piece
+            yield 0, _render_span(sources, stems, 0, n, n, sr, options, hrtf)
+            return
+        pre = memory_samples(sources, sr, options, options.room, hrtf)
         fade = int(round(CROSSFADE_S * sr))
         post = int(round(LOOKAHEAD_S * sr))
-        y = None
+        pending = None  # the last ``fade`` samples of the previous block, waiting for their cross-fade
         for b0 in range(0, n, block):
             b1 = n if n - b0 < block + block // 2 else b0 + block  # no short last block
             f0 = max(0, b0 - fade)  # where the fade-in from the previous block starts
             p0 = max(0, (f0 - pre) // align * align)
             part = _render_span(sources, stems, p0, min(n, b1 + post), n, sr, options, hrtf)
-            if y is None:
-                y = np.empty((part.shape[0], n), dtype=part.dtype)
-            if f0 < b0:
+            if pending is not None:
                 w = _ramp_up(b0 - f0).astype(part.dtype)
-                y[:, f0:b0] += (part[:, f0 - p0 : b0 - p0] - y[:, f0:b0]) * w
-            y[:, b0:b1] = part[:, b0 - p0 : b1 - p0]
+                pending += (part[:, f0 - p0 : b0 - p0] - pending) * w
+                yield f0, pending
             if b1 == n:
-                break
-    y = finish_loudness(y, sr, options.format, options, copy=False)
-    for s0 in range(0, n, 1 << 20):  # a bug, not a user error: refuse rather than write garbage
-        if not np.all(np.isfinite(y[:, s0 : s0 + (1 << 20)])):
-            raise See2SoundError("rendering produced NaN or infinite samples")
-    return y
+                yield b0, part[:, b0 - p0 : b1 - p0]
+                return
+            keep = max(b0, b1 - fade)  # the next block's f0
+            yield b0, part[:, b0 - p0 : keep - p0]
+            pending = part[:, keep - p0 : b1 - p0].copy()
+
+    def loudness_gain(self) -> np.ndarray | None:
+        """The gain to the loudness target (a first pass over the render, keeping only BS.1770's 100 ms
+        energies); ``None`` when no target is set or the render is silent."""
+        if self.options.loudness_lufs is None:
+            return None
+        meter = LoudnessMeter(self.sr, channel_weights(self.options.format))
+        dtype = None
+        for _, part in self.raw_blocks():
+            meter.push(part)
+            dtype = part.dtype
+        return _loudness_gain(meter.integrated(), self.options.loudness_lufs, dtype)
+
+    def blocks(self, gain: np.ndarray | None = None, rescale: float | None = None) -> Iterator[np.ndarray]:
+        """The finished output in consecutive pieces: the render times ``gain`` (from
+        :meth:`loudness_gain`), limited to the true-peak ceiling, times ``rescale`` when given.
+        Sets :attr:`rescale` at the end (see the class)."""
+        ceiling = 0.0 if self.options.true_peak_dbtp is None else self.options.true_peak_dbtp
+        limiter = TruePeakLimiter(self.n, self.sr, ceiling)
+        self.rescale = None
+
+        def finished(ready):
+            for _, out, _changed in ready:
+                if rescale is not None:
+                    out = out * np.asarray(rescale, dtype=out.dtype)
+                _check_finite(out)
+                yield out
+
+        for _, part in self.raw_blocks():
+            if gain is not None:
+                part *= gain  # the pieces are ours: no copy of a block
+            yield from finished(limiter.push(part))
+        yield from finished(limiter.finish())
+        if rescale is None:
+            self.rescale = limiter.rescale
+
+
+def _loudness_gain(loudness: float, target: float, dtype: Any) -> np.ndarray | None:
+    """The gain from ``loudness`` to ``target`` LUFS (``None`` for silence, with a warning)."""
+    if not math.isfinite(loudness):
+        log.warning("the rendered audio is silent (or shorter than 0.4 s); loudness left as it is")
+        return None
+    return np.asarray(10.0 ** ((target - loudness) / 20.0), dtype=dtype)
+
+
+def _check_finite(y: np.ndarray) -> None:
+    """A bug, not a user error: refuse rather than write garbage."""
+    if not np.all(np.isfinite(y)):
+        raise See2SoundError("rendering produced NaN or infinite samples")
 
 
 def _mono(signal: Any) -> Any:
@@ -686,6 +795,7 @@ def _render_span(
 __all__ = [
     "METHODS",
     "RenderOptions",
+    "SceneStream",
     "finish_loudness",
     "fit_length",
     "memory_samples",
