@@ -4,6 +4,11 @@ what they affect, and Ray gives the same bytes as local workers."""
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 
 import av
@@ -11,7 +16,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from see2sound.errors import See2SoundError
-from see2sound.pipeline.batch import collect_items, read_manifest, run_batch
+from see2sound.pipeline.batch import collect_items, model_backends, read_manifest, run_batch
 from see2sound.pipeline.run import run
 
 OPTIONS = {"formats": ["stereo"], "duration": 1.0, "sources": 2, "seed": 0, "room": "none"}
@@ -203,3 +208,33 @@ def test_ray_gives_the_same_bytes_as_local_workers(tmp_path):
     assert local.ok and remote.ok and remote.done == 2
     for item in items:
         assert folder_bytes(tmp_path / "ray" / item.name) == folder_bytes(tmp_path / "local" / item.name)
+
+
+def test_a_worker_killed_midway_is_replaced_and_its_item_done_again(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        picture(128, 96, 20 + 40 * i).save(folder / f"p{i}.png")
+    items = collect_items([folder], OPTIONS)
+    result: dict = {}
+    thread = threading.Thread(
+        target=lambda: result.update(report=run_batch(items, tmp_path / "out", workers=1))
+    )
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
+    thread.join(300)
+    report = result["report"]
+    assert report.ok and report.done == 3
+    for item in items:
+        run(item.path, tmp_path / "plain" / item.name, **item.options)
+        assert folder_bytes(tmp_path / "out" / item.name) == folder_bytes(tmp_path / "plain" / item.name)
+
+
+def test_model_backends_ask_for_a_gpu_on_ray():
+    assert model_backends({"depth": "classical", "sound": "procedural", "detector": "nanodet"}) == []
+    chosen = {"depth": "depth-anything", "sound": "stable-audio", "detector": "owlv2", "vision": "classical"}
+    assert model_backends(chosen) == ["depth=depth-anything", "detector=owlv2", "sound=stable-audio"]

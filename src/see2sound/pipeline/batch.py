@@ -447,7 +447,7 @@ def _scene_facts(scene_path: Path) -> dict:
 
     scene = load_scene(scene_path)
     return {
-        "kind": scene.media.projection if scene.media is not None else None,
+        "projection": scene.media.projection if scene.media is not None else None,
         "duration_s": scene.duration,
         "sources": [src.label or src.id for src in scene.sources],
     }
@@ -611,63 +611,87 @@ def _init_args(items: Iterable[Item]) -> tuple[list[str], str | None, int]:
 
 
 def _run_local(todo, outdir, workers, evaluate, finished, stop) -> None:
+    """Items on worker processes, two per worker in flight. A worker that dies (killed, out of memory)
+    breaks the pool: it is started again, and an item in flight at two breaks is recorded as failed."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context(method),
-        initializer=init_worker,
-        initargs=_init_args(item for item, _ in todo),
-    )
-    pending = {pool.submit(process_item, item, str(outdir), key, evaluate): item for item, key in todo}
-    try:
-        while pending:
-            stop.check()
-            done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-            for future in done:
-                item = pending.pop(future)
-                try:
-                    record = future.result()
-                except Exception as exc:  # the worker died (killed, out of memory): the item failed
-                    text = " ".join(str(exc).split()) or type(exc).__name__
-                    record = {
-                        "name": item.name,
-                        "input": str(item.path),
-                        "status": "failed",
-                        "error": f"worker died: {text}",
-                    }
-                    record["key"] = next(k for i, k in todo if i.name == item.name)
-                finished(record)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        for child in multiprocessing.active_children():
-            child.terminate()
-        for child in multiprocessing.active_children():
-            child.join(5)
-        raise
-    pool.shutdown(wait=True)
+    queue = list(reversed(todo))
+    strikes: dict[str, int] = {}
+    while queue:
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=init_worker,
+            initargs=_init_args(item for item, _ in todo),
+        )
+        pending: dict = {}
+        try:
+            while queue or pending:
+                stop.check()
+                while queue and len(pending) < 2 * workers:
+                    item, key = queue.pop()
+                    pending[pool.submit(process_item, item, str(outdir), key, evaluate)] = (item, key)
+                done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                for future in done:
+                    item, key = pending.pop(future)
+                    record = None
+                    try:
+                        record = future.result()
+                    except BrokenProcessPool:
+                        strikes[item.name] = strikes.get(item.name, 0) + 1
+                        if strikes[item.name] < 2:
+                            queue.append((item, key))
+                        else:
+                            record = _died(item, key)
+                    except Exception as exc:  # the record could not come back (e.g. not picklable)
+                        record = _died(item, key, f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+                    if record is not None:
+                        finished(record)
+                if any(isinstance(f.exception(), BrokenProcessPool) for f in done if not f.cancelled()):
+                    queue += list(pending.values())  # in flight too: a strike each when they come back
+                    raise BrokenProcessPool
+        except BrokenProcessPool:
+            _stop_workers(pool)
+            continue
+        except BaseException:
+            _stop_workers(pool)
+            raise
+        pool.shutdown(wait=True)
+
+
+def _died(item: Item, key: str, error: str = "") -> dict:
+    error = error or "a worker died (killed or out of memory) twice while making this item"
+    return {"name": item.name, "input": str(item.path), "key": key, "status": "failed", "error": error}
+
+
+def _stop_workers(pool) -> None:
+    pool.shutdown(wait=False, cancel_futures=True)
+    for child in multiprocessing.active_children():
+        child.terminate()
+    for child in multiprocessing.active_children():
+        child.join(5)
 
 
 def model_backends(options: dict[str, Any]) -> list[str]:
-    """The chosen backends (by name, not ``auto``) that run a model: those in ``vision/models`` or
-    ``sound/models``."""
+    """The chosen backends that run a model (those in ``vision/models`` or ``sound/models``); ``auto``
+    counts as the backend it picks here."""
     from ..sound.backends import SOUNDS
     from ..vision.backends import DEPTH, DETECTORS, LABELS, REGIONS
 
     registries = {"vision": REGIONS, "depth": DEPTH, "labels": LABELS, "detector": DETECTORS, "sound": SOUNDS}
     found = []
     for stage in _STAGES:
-        name = options.get(stage, "auto")
-        if name in (None, "auto"):
-            continue
+        name = options.get(stage) or "auto"
         try:
-            factory = registries[stage].get(name).factory
+            backend = registries[stage].get(name)
         except See2SoundError:
             continue
+        factory = backend.factory
         if ".models." in getattr(factory, "__module__", ""):
-            found.append(f"{stage}={name}")
+            found.append(f"{stage}={backend.name}")
     return found
 
 
@@ -706,6 +730,7 @@ def _run_on_ray(todo, outdir, workers, address, evaluate, finished, stop) -> Non
         actors = [worker.remote(*args) for _ in range(count)]
         queue = list(reversed(todo))
         running: dict = {}
+        strikes: dict[str, int] = {}
 
         def feed(actor) -> None:
             if queue:
@@ -719,20 +744,21 @@ def _run_on_ray(todo, outdir, workers, address, evaluate, finished, stop) -> Non
             ready, _ = ray.wait(list(running), num_returns=1, timeout=0.25)
             for ref in ready:
                 actor, item, key = running.pop(ref)
+                record = None
                 try:
                     record = ray.get(ref)
-                except Exception as exc:  # the actor died: the item failed, the actor is replaced
-                    text = " ".join(str(exc).split()[:20]) or type(exc).__name__
-                    record = {
-                        "name": item.name,
-                        "input": str(item.path),
-                        "key": key,
-                        "status": "failed",
-                        "error": f"worker died: {text}",
-                    }
+                except ray.exceptions.RayActorError:  # replaced; its item goes again, or fails at two deaths
                     actor = worker.remote(*args)
                     actors.append(actor)
-                finished(record)
+                    strikes[item.name] = strikes.get(item.name, 0) + 1
+                    if strikes[item.name] < 2:
+                        queue.append((item, key))
+                    else:
+                        record = _died(item, key)
+                except Exception as exc:  # the record could not come back
+                    record = _died(item, key, f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+                if record is not None:
+                    finished(record)
                 feed(actor)
     finally:
         for actor in actors:
@@ -758,7 +784,7 @@ class _RayWorker:
 def write_summary(records: list[dict], outdir: Path) -> None:
     """``summary.jsonl`` (the records) and ``summary.csv`` (one flat row per item), written atomically."""
     rows = [_flat(r) for r in records]
-    columns = ["name", "input", "status", "error", "wall_s", "sources", "outputs"]
+    columns = ["name", "input", "status", "error", "wall_s", "sources", "outputs", "warnings"]
     for row in rows:
         columns += [c for c in row if c not in columns]
     jsonl = "".join(json.dumps(r, sort_keys=True, default=str) + "\n" for r in records)
@@ -776,6 +802,7 @@ def _flat(record: dict) -> dict:
     row = {k: record.get(k, "") for k in ("name", "input", "status", "error", "wall_s")}
     row["sources"] = ";".join(record.get("sources", []))
     row["outputs"] = ";".join(record.get("outputs", []))
+    row["warnings"] = " | ".join(record.get("warnings", []))
     for stage, seconds in record.get("timings_s", {}).items():
         row[f"time.{stage}"] = seconds
     for fmt, figures in record.get("evaluate", {}).items():
