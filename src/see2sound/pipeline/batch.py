@@ -347,8 +347,10 @@ def init_worker(formats: Iterable[str] = (), hrtf: str | None = None, sample_rat
             load_hrtf(hrtf, sample_rate)
 
 
-def process_item(item: Item, outdir: str | os.PathLike, key: str, evaluate: bool = True) -> dict:
+def process_item(item: Item, outdir: str | os.PathLike, key: str | None, evaluate: bool = True) -> dict:
     """Make one item into a temporary sibling folder, rename it into place; return its journal record.
+
+    ``key`` None: hash the input here (an item the journal has never seen).
 
     Never raises for a failure of the item: the record says ``"status": "failed"`` with a one-line error.
     """
@@ -361,6 +363,9 @@ def process_item(item: Item, outdir: str | os.PathLike, key: str, evaluate: bool
     marks: list[tuple[float, str]] = []
     _WARNINGS.take()
     try:
+        if key is None:
+            digest, stamp = _input_hash(item.path, None)
+            record.update(key=item_key(item, digest), input_sha256=digest, input_stat=stamp)
         shutil.rmtree(tmp, ignore_errors=True)
         if final.is_dir():  # a redone item: `run` reuses what the changed options do not affect
             shutil.copytree(final, tmp, symlinks=True)
@@ -525,6 +530,9 @@ def run_batch(
     for item in items:
         _clean_leftovers(outdir / item.name)
         earlier = journal.latest.get(item.name)
+        if earlier is None and not retry_failed:  # nothing to compare with: the worker hashes the input
+            todo.append((item, None))
+            continue
         try:
             digest, stamp = _input_hash(item.path, earlier)
         except OSError as exc:
@@ -541,7 +549,7 @@ def run_batch(
         on_start(len(todo), report.skipped)
 
     def finished(record: dict) -> None:
-        record.update(keys[record["name"]])
+        record.update(keys.get(record["name"], {}))
         journal.append(record)
         report.done += 1
         report.failed += record["status"] != "ok"
