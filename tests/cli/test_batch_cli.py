@@ -111,6 +111,25 @@ def test_a_batch_killed_midway_resumes_with_nothing_half_written(tmp_path, cli):
     assert all((out / name / f"{name}.stereo.wav").stat().st_mtime_ns == t for name, t in stamps.items())
 
 
+def test_the_same_batch_on_a_local_ray_gives_the_same_bytes(tmp_path, cli):
+    import ray
+
+    files = make_media(tmp_path / "in")
+    inputs = [files["left"], files["gif"], files["clip"]]
+    code, _, err = cli("batch", *inputs, "-o", tmp_path / "local", *RUN_OPTIONS, "-j", "1", "--no-evaluate")
+    assert code == 0, err
+    code, _, err = cli(
+        "batch", *inputs, "-o", tmp_path / "ray", *RUN_OPTIONS, "--no-evaluate", "--ray", "-j", "2"
+    )
+    assert code == 0, err
+    assert "3 done now (0 failed), 0 skipped" in err
+    assert not ray.is_initialized()  # the Ray it started is shut down
+    for name in ("left", "left-gif", "clip"):
+        assert folder_bytes(tmp_path / "ray" / name) == folder_bytes(tmp_path / "local" / name), name
+    records = [json.loads(line) for line in (tmp_path / "ray" / "journal.jsonl").read_text().splitlines()]
+    assert sorted(r["name"] for r in records) == ["clip", "left", "left-gif"]
+
+
 def test_ray_without_ray_installed_says_how_to_install_it(tmp_path, cli, monkeypatch):
     picture(64, 48, 20).save(tmp_path / "a.png")
     monkeypatch.setitem(sys.modules, "ray", None)

@@ -192,24 +192,6 @@ def _jsonl(folder: Path, row: dict) -> Path:
     return path
 
 
-def test_ray_gives_the_same_bytes_as_local_workers(tmp_path):
-    import ray
-
-    from see2sound.pipeline.batch import ray_env
-
-    files = make_media(tmp_path / "in")
-    items = collect_items([files["left"], files["gif"]], OPTIONS)
-    local = run_batch(items, tmp_path / "local", workers=1, evaluate=False)
-    ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": ray_env()})
-    try:
-        remote = run_batch(items, tmp_path / "ray", workers=2, ray=True, evaluate=False)
-    finally:
-        ray.shutdown()
-    assert local.ok and remote.ok and remote.done == 2
-    for item in items:
-        assert folder_bytes(tmp_path / "ray" / item.name) == folder_bytes(tmp_path / "local" / item.name)
-
-
 def test_a_worker_killed_midway_is_replaced_and_its_item_done_again(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()

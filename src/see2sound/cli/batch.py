@@ -9,7 +9,6 @@ from __future__ import annotations
 import inspect
 import os
 import time
-import warnings
 from pathlib import Path
 
 import typer
@@ -52,17 +51,6 @@ def run_options(settings: dict) -> dict:
     return options
 
 
-with warnings.catch_warnings():  # typer deprecates flag_value, but click still takes it: --ray [ADDRESS]
-    warnings.simplefilter("ignore", DeprecationWarning)
-    _RAY_OPTION = typer.Option(
-        None,
-        "--ray",
-        flag_value="local",
-        help="Run on Ray: --ray alone starts a local one; --ray ADDRESS joins a cluster (e.g. auto, "
-        "ray://head:10001). Needs see2sound[ray].",
-    )
-
-
 def batch_command(
     inputs: list[Path] = typer.Argument(
         None, metavar="INPUTS...", help="Pictures, GIFs, videos and folders (searched recursively)."
@@ -77,7 +65,15 @@ def batch_command(
     workers: int = typer.Option(
         None, "--workers", "-j", help="Worker processes or Ray actors (default: the cores)."
     ),
-    ray: str = _RAY_OPTION,
+    ray: bool = typer.Option(
+        False, "--ray", help="Run on Ray: a local one, or the cluster of --ray-address or RAY_ADDRESS."
+    ),
+    ray_address: str = typer.Option(
+        None,
+        "--ray-address",
+        metavar="ADDRESS",
+        help="Run on the Ray cluster at ADDRESS (auto, ray://head:10001); implies --ray.",
+    ),
     retry_failed: bool = typer.Option(
         False, "--retry-failed", help="Only take the items that failed before."
     ),
@@ -106,8 +102,8 @@ def batch_command(
             items,
             output,
             workers=workers,
-            ray=ray is not None,
-            ray_address=None if ray in (None, "local") else ray,
+            ray=ray or ray_address is not None,
+            ray_address=ray_address,
             retry_failed=retry_failed,
             evaluate=evaluate,
             on_start=progress.start,
