@@ -220,3 +220,16 @@ def test_model_backends_ask_for_a_gpu_on_ray():
     assert model_backends({"depth": "classical", "sound": "procedural", "detector": "nanodet"}) == []
     chosen = {"depth": "depth-anything", "sound": "stable-audio", "detector": "owlv2", "vision": "classical"}
     assert model_backends(chosen) == ["depth=depth-anything", "detector=owlv2", "sound=stable-audio"]
+
+
+def test_workers_keep_the_backends_they_made():
+    from see2sound.registry import keep_instances
+    from see2sound.vision.backends import DEPTH
+
+    assert DEPTH.create("classical") is not DEPTH.create("classical")
+    keep_instances(True)
+    try:
+        assert DEPTH.create("classical") is DEPTH.create("classical")
+        assert DEPTH.create("classical", depth_range_m=50.0) is not DEPTH.create("classical")
+    finally:
+        keep_instances(False)
