@@ -17,7 +17,7 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,models]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,models,ray]"
 	touch $(VENV)/.core $@
 
 # Runs the main job on a bundled example with the embedded defaults.

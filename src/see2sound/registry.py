@@ -15,6 +15,15 @@ from typing import Any
 
 from .errors import BackendError
 
+_kept: dict[tuple, Any] | None = None  # see keep_instances
+
+
+def keep_instances(enabled: bool = True) -> None:
+    """From now on, :meth:`Registry.create` returns the same instance for the same backend and options
+    (a batch worker keeps its loaded models for every item it takes); ``False`` forgets them."""
+    global _kept
+    _kept = {} if enabled else None
+
 
 @dataclass
 class Backend:
@@ -130,4 +139,9 @@ class Registry:
         reason = backend.unavailable_reason(**kwargs)
         if reason is not None:
             raise BackendError(f"{self.stage} backend {backend.name!r} cannot run here: {reason}")
-        return backend.factory(**kwargs)
+        if _kept is None:
+            return backend.factory(**kwargs)
+        key = (self.stage, backend.name, repr(sorted(kwargs.items())))
+        if key not in _kept:
+            _kept[key] = backend.factory(**kwargs)
+        return _kept[key]
