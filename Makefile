@@ -17,7 +17,7 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,models]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,models,web]"
 	touch $(VENV)/.core $@
 
 # Runs the main job on a bundled example with the embedded defaults.
@@ -32,7 +32,11 @@ $(EAR_VENV)/bin/ear-render:
 	$(EAR_VENV)/bin/pip install --quiet ear==2.1.0
 
 # Runs the whole test suite (fetching the offline assets the tests check against first).
-test: $(VENV)/.dev $(EAR_VENV)/bin/ear-render
+# Debian's chromium for the web page's browser tests (Playwright drives it; no browser download).
+/usr/bin/chromium:
+	apt-get install -y chromium
+
+test: $(VENV)/.dev $(EAR_VENV)/bin/ear-render /usr/bin/chromium
 	$(BIN)/see2sound models fetch all
 	$(BIN)/python -m pytest -n 2 -q
 
