@@ -165,7 +165,9 @@ def build(workspace: Workspace, limits: Limits) -> gr.Blocks:
                 )
                 with gr.Row():
                     n_sources = gr.Slider(1, 8, value=4, step=1, label="Sources")
-                    seconds = gr.Slider(2, 30, value=10, step=1, label="Seconds (pictures)")
+                    seconds = gr.Slider(
+                        2, 30, value=10, step=1, label="Seconds (pictures)", elem_id="seconds"
+                    )
                 formats = gr.CheckboxGroup(
                     list(CHANNEL_FORMATS), value=["5.1"], label="Formats (binaural is always made)"
                 )

@@ -235,6 +235,7 @@ def apply_rows(scene: Scene, rows: Sequence[Sequence]) -> Scene:
     A moving source keeps its path: it is turned by the change of azimuth and elevation and scaled by the
     change of distance. Raises :class:`SceneError` naming the row and column of a bad value.
     """
+    base_dir = scene.base_dir
     scene = scene.model_copy(deep=True)
     for i, row in enumerate(rows):
         if len(row) < len(TABLE_HEADERS):
@@ -275,7 +276,7 @@ def apply_rows(scene: Scene, rows: Sequence[Sequence]) -> Scene:
                 )
                 for k in src.trajectory
             ]
-    return Scene.from_dict(scene.to_dict(), name="edited scene", base_dir=scene.base_dir)
+    return Scene.from_dict(scene.to_dict(), name="edited scene", base_dir=base_dir)
 
 
 def merge_scene_upload(job: Job, upload: str | os.PathLike) -> Scene:
