@@ -135,7 +135,7 @@ def build(workspace: Workspace, limits: Limits) -> gr.Blocks:
             raise gr.Error("nothing made yet: upload a picture or video first", print_exception=False)
         progress(0.1, desc="rendering again")
         scene = jobs.rerender(job, rows)
-        return _shown(job, scene, f"rendered again: {', '.join(job.formats)}")
+        return _shown(job, scene, f"rendered again ({job.renders}): {', '.join(job.formats)}")
 
     @_guarded
     def load_scene_file(upload, job, progress=gr.Progress()):
@@ -145,7 +145,7 @@ def build(workspace: Workspace, limits: Limits) -> gr.Blocks:
         jobs.merge_scene_upload(job, upload)
         progress(0.3, desc="rendering again")
         scene = jobs.rerender(job)
-        return _shown(job, scene, "scene loaded and rendered again")
+        return _shown(job, scene, f"scene loaded and rendered again ({job.renders})")
 
     with gr.Blocks(title="see2sound", delete_cache=(900, 3600)) as demo:
         job_state = gr.State(None, time_to_live=6 * 3600, delete_callback=remove)

@@ -69,6 +69,7 @@ class Job:
     room: str = "auto"
     hrtf: str | None = None
     video: Path | None = None
+    renders: int = 0  # re-renders so far
 
     @property
     def out_dir(self) -> Path:
@@ -338,6 +339,7 @@ def rerender(job: Job, rows: Sequence[Sequence] | None = None) -> Scene:
         fmt = _video_format(job.formats, scene)
         spherical = scene.media is not None and scene.media.projection == "equirect"
         mux(job.input, job.audio(fmt), job.video, overwrite=True, fmt=fmt, spherical=spherical)
+    job.renders += 1
     return scene
 
 
