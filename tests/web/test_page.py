@@ -195,3 +195,26 @@ def test_oversize_upload_is_refused(page, tmp_path):
     page.screenshot(path=tmp_path / "5-oversize.png", full_page=True)
     page.click("#go")
     page.locator(".toast-body").filter(has_text="upload a picture").wait_for(timeout=30_000)
+
+
+def test_two_uploads_at_once_are_queued_and_both_finish(server, browser, real_cache, tmp_path):
+    pages = [browser.new_page(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
+    try:
+        for i, page in enumerate(pages):
+            page.goto(server[0])
+            page.wait_for_selector("#go")
+            page.locator("#seconds input[type=number]").fill("2")
+            page.keyboard.press("Enter")
+            page.locator("#upload input[type=file]").set_input_files(
+                str(generated_picture(tmp_path / f"p{i}.png"))
+            )
+            page.wait_for_timeout(500)
+        for page in pages:
+            page.click("#go")
+        for i, page in enumerate(pages):
+            wait_status(page, "source(s),")
+            assert table(page)
+            page.screenshot(path=tmp_path / f"6-queued-{i}.png", full_page=True)
+    finally:
+        for page in pages:
+            page.close()
