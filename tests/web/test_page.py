@@ -218,3 +218,16 @@ def test_two_uploads_at_once_are_queued_and_both_finish(server, browser, real_ca
     finally:
         for page in pages:
             page.close()
+
+
+def test_an_animation_gets_a_video_with_its_new_soundtrack(page, tmp_path):
+    page.locator("#upload input[type=file]").set_input_files(str(EXAMPLES / "car.gif"))
+    page.wait_for_timeout(500)
+    page.click("#go")
+    wait_status(page, "source(s),")
+    page.locator("#video video").wait_for(timeout=30_000)
+    page.wait_for_function("document.querySelector('#video video').readyState >= 1", timeout=30_000)
+    assert page.evaluate("document.querySelector('#video video').duration") > 1
+    mp4 = download(page, ".mp4")
+    assert mp4[4:8] == b"ftyp"
+    page.screenshot(path=tmp_path / "7-video.png", full_page=True)

@@ -181,7 +181,9 @@ def build(workspace: Workspace, limits: Limits) -> gr.Blocks:
                 binaural = gr.Audio(label="Binaural (headphones)", interactive=False, elem_id="binaural")
                 preview = gr.Image(label="What was found", interactive=False, elem_id="preview")
                 map_image = gr.Image(label="Where (top view, front up)", interactive=False, elem_id="map")
-                video = gr.Video(label="Video with its new soundtrack", visible=False, interactive=False)
+                video = gr.Video(
+                    label="Video with its new soundtrack", visible=False, interactive=False, elem_id="video"
+                )
         gr.Markdown(
             "## Move the sources\nEdit azimuth (°, + is left), elevation, distance (m), gain (dB), on/off."
         )
