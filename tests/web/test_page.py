@@ -10,6 +10,7 @@ import io
 import os
 import socket
 import subprocess
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -167,6 +168,12 @@ def test_move_a_source_left_to_right_and_render_again(page, tmp_path):
     page.screenshot(path=tmp_path / "3-right.png", full_page=True)
     assert left > 3 and right < -3, (left, right)
     assert b'"azimuth": -60' in download(page, "scene.json")
+    page.click("#zip")
+    page.locator("#zip-file a").first.wait_for(timeout=30_000)
+    archive = zipfile.ZipFile(
+        io.BytesIO(page.request.get(page.locator("#zip-file a").first.get_attribute("href")).body())
+    )
+    assert {"cat-see2sound/cat.binaural.wav", "cat-see2sound/stems/s1.wav"} <= set(archive.namelist())
 
 
 def test_random_bytes_show_one_error_and_the_page_still_works(page, tmp_path):
