@@ -31,3 +31,17 @@ def test_without_gradio_says_how_to_install(cli, monkeypatch):
     code, _, err = cli("serve")
     assert code == 1
     assert err.strip() == "error: the web page needs Gradio: pip install 'see2sound[web]'"
+
+
+def test_options_reach_the_server_and_other_hosts_are_warned_about(cli, monkeypatch):
+    import see2sound.web.app as app
+
+    calls = []
+    monkeypatch.setattr(app, "serve", lambda *args, **kwargs: calls.append((args, kwargs)))
+    code, _, err = cli("serve", "--port", "8123", "--max-upload-mb", "5", "--max-video-s", "30")
+    assert code == 0 and err == ""
+    (host, port, limits), kwargs = calls[0]
+    assert (host, port, limits.max_upload_mb, limits.max_video_s) == ("127.0.0.1", 8123, 5, 30)
+    assert kwargs == {"block": True, "concurrency": 1}
+    code, _, err = cli("serve", "--host", "0.0.0.0")
+    assert code == 0 and err.startswith("WARNING: listening on 0.0.0.0")

@@ -243,8 +243,12 @@ def serve(
     workspace = Workspace()
     os.environ["GRADIO_TEMP_DIR"] = str(workspace.root / "gradio")  # uploads and served copies, removed too
     import atexit
+    import signal
+    import sys
 
     atexit.register(workspace.close)
+    if block:  # a plain `kill` ends the server like Ctrl-C does, so the workspace is removed
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     demo = build(workspace, limits)
     demo.workspace = workspace
     demo.queue(default_concurrency_limit=concurrency, max_size=32)
