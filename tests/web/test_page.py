@@ -10,6 +10,8 @@ import io
 import os
 import socket
 import subprocess
+import urllib.error
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -238,3 +240,15 @@ def test_an_animation_gets_a_video_with_its_new_soundtrack(page, tmp_path):
     mp4 = download(page, ".mp4")
     assert mp4[4:8] == b"ftyp"
     page.screenshot(path=tmp_path / "7-video.png", full_page=True)
+
+
+@pytest.mark.parametrize("prefix", ["gradio_api/file=", "file="])
+def test_no_client_path_reaches_the_filesystem(server, prefix):
+    url, _port, demo = server
+    inside = demo.workspace.root / "job-probe"
+    inside.mkdir(exist_ok=True)
+    (inside / "scene.json").write_text("{}")
+    for path in ["/etc/passwd", str(inside / "scene.json"), "/tmp/../etc/passwd"]:
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(f"{url}{prefix}{path}")
+        assert info.value.code in (403, 404)
