@@ -34,7 +34,7 @@ $(EAR_VENV)/bin/ear-render:
 # Runs the whole test suite (fetching the offline assets the tests check against first).
 # Debian's chromium for the web page's browser tests (Playwright drives it; no browser download).
 /usr/bin/chromium:
-	apt-get install -y chromium
+	apt-get update -qq && apt-get install -y -qq chromium
 
 test: $(VENV)/.dev $(EAR_VENV)/bin/ear-render /usr/bin/chromium
 	$(BIN)/see2sound models fetch all
