@@ -31,11 +31,11 @@ $(EAR_VENV)/bin/ear-render:
 	$(PYTHON) -m venv $(EAR_VENV)
 	$(EAR_VENV)/bin/pip install --quiet ear==2.1.0
 
-# Runs the whole test suite (fetching the offline assets the tests check against first).
 # Debian's chromium for the web page's browser tests (Playwright drives it; no browser download).
 /usr/bin/chromium:
 	apt-get update -qq && apt-get install -y -qq chromium
 
+# Runs the whole test suite (fetching the offline assets the tests check against first).
 test: $(VENV)/.dev $(EAR_VENV)/bin/ear-render /usr/bin/chromium
 	$(BIN)/see2sound models fetch all
 	$(BIN)/python -m pytest -n 2 -q
