@@ -265,3 +265,16 @@ def test_job_folders_are_removed(workspace):
 def test_public_messages_hide_server_folders(job):
     text = job.public(f"{job.out_dir}/pic.binaural.wav: cannot write\n(disk full)")
     assert text == "pic.binaural.wav: cannot write (disk full)"
+
+
+def test_the_page_offers_only_backends_usable_here(real_cache):
+    from see2sound.sound.backends import SOUNDS
+    from see2sound.vision.backends import DETECTORS
+
+    offered = jobs.usable_backends()
+    for stage, registry in (("sound", SOUNDS), ("detector", DETECTORS)):
+        assert offered[stage][0] == "auto"
+        for backend in registry.backends():
+            assert (backend.name in offered[stage]) == (backend.unavailable_reason() is None)
+    assert offered["hrtf"][0] == "auto" and offered["hrtf"][-1] == "analytic"
+    assert "procedural" in offered["sound"]

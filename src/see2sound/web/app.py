@@ -25,7 +25,6 @@ log = get_logger(__name__)
 MAX_STEMS = 8
 EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "examples"  # a source checkout's bundled examples
 ROOMS = ["auto", "none", "indoor", "outdoor"]
-HRTFS = ["auto", "ku100", "kemar", "analytic"]
 INTRO = """# see2sound
 Drop in a picture, GIF or video: see2sound finds what would sound in it, makes a sound for each, and places
 them around you. Listen on **headphones** (binaural), move a source in the table and render again, download
@@ -90,7 +89,20 @@ def build(workspace: Workspace, limits: Limits) -> gr.Blocks:
             job.remove()
 
     @_guarded
-    def make(upload, prompt, n_sources, formats, seed, room, hrtf, seconds, job, progress=gr.Progress()):
+    def make(
+        upload,
+        prompt,
+        n_sources,
+        formats,
+        seed,
+        room,
+        hrtf,
+        seconds,
+        sound,
+        detector,
+        job,
+        progress=gr.Progress(),
+    ):
         if not upload:
             raise gr.Error("upload a picture, GIF or video first", print_exception=False)
         remove(job)
@@ -111,6 +123,8 @@ def build(workspace: Workspace, limits: Limits) -> gr.Blocks:
                 room=room,
                 hrtf=hrtf,
                 duration=float(seconds),
+                sound=sound,
+                detector=detector,
             )
             jobs.run_job(job, options, step=step)
             progress(0.99, desc="drawing the map")
@@ -159,6 +173,7 @@ def build(workspace: Workspace, limits: Limits) -> gr.Blocks:
             raise gr.Error("nothing made yet: upload a picture or video first", print_exception=False)
         return str(jobs.zip_all(job))
 
+    offered = jobs.usable_backends()
     with gr.Blocks(title="see2sound", delete_cache=(900, 3600)) as demo:
         job_state = gr.State(None, time_to_live=6 * 3600, delete_callback=remove)
         gr.Markdown(INTRO)
@@ -186,7 +201,10 @@ def build(workspace: Workspace, limits: Limits) -> gr.Blocks:
                 with gr.Row():
                     seed = gr.Number(value=0, precision=0, label="Seed")
                     room = gr.Dropdown(ROOMS, value="auto", label="Room", allow_custom_value=True)
-                    hrtf = gr.Dropdown(HRTFS, value="auto", label="HRTF")
+                    hrtf = gr.Dropdown(offered["hrtf"], value="auto", label="HRTF")
+                with gr.Row():
+                    sound = gr.Dropdown(offered["sound"], value="auto", label="Sounds (usable here)")
+                    detector = gr.Dropdown(offered["detector"], value="auto", label="Detector (usable here)")
                 go = gr.Button("Make the soundtrack", variant="primary", elem_id="go")
             with gr.Column(scale=2):
                 status = gr.Markdown(elem_id="status")
@@ -222,7 +240,19 @@ def build(workspace: Workspace, limits: Limits) -> gr.Blocks:
         shown = [map_image, binaural, video, downloads, table, status]
         go.click(
             make,
-            inputs=[upload, prompt, n_sources, formats, seed, room, hrtf, seconds, job_state],
+            inputs=[
+                upload,
+                prompt,
+                n_sources,
+                formats,
+                seed,
+                room,
+                hrtf,
+                seconds,
+                sound,
+                detector,
+                job_state,
+            ],
             outputs=[job_state, preview, *shown, credits, *players],
         )
         again.click(render_again, inputs=[table, job_state], outputs=shown)

@@ -55,6 +55,24 @@ class Options:
     room: str = "auto"
     hrtf: str = "auto"
     duration: float | None = None
+    sound: str = "auto"
+    detector: str = "auto"
+
+
+def usable_backends() -> dict[str, list[str]]:
+    """What the page offers, as ``see2sound backends`` says: ``auto`` and every sound backend and object
+    detector usable here, and the HRTFs (``auto``, the measured sets that are cached, ``analytic``)."""
+    from ..assets.hrtf import cached_sets
+    from ..pipeline.hrtf import AUTO_PREFERENCE
+    from ..sound.backends import SOUNDS
+    from ..vision.backends import DETECTORS
+
+    def usable(registry) -> list[str]:
+        return ["auto"] + [b.name for b in registry.backends() if b.unavailable_reason() is None]
+
+    sets = cached_sets()
+    hrtfs = ["auto"] + [name for name in AUTO_PREFERENCE if name in sets] + ["analytic"]
+    return {"sound": usable(SOUNDS), "detector": usable(DETECTORS), "hrtf": hrtfs}
 
 
 @dataclass
@@ -173,6 +191,8 @@ def run_job(job: Job, options: Options, step: Callable[[str], object] | None = N
         sources=int(options.sources),
         duration=options.duration if job.kind == "image" else None,
         seed=int(options.seed),
+        sound=options.sound or "auto",
+        detector=options.detector or "auto",
         room=room,
         hrtf=hrtf,
         overwrite=True,
