@@ -6,7 +6,7 @@ EAR_VENV := .venv-ear
 BIN := $(VENV)/bin
 DEMO_OUT ?= out/demo
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test chromium lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +32,11 @@ $(EAR_VENV)/bin/ear-render:
 	$(EAR_VENV)/bin/pip install --quiet ear==2.1.0
 
 # Debian's chromium for the web page's browser tests (Playwright drives it; no browser download).
-/usr/bin/chromium:
-	apt-get update -qq && apt-get install -y -qq chromium
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 # Runs the whole test suite (fetching the offline assets the tests check against first).
-test: $(VENV)/.dev $(EAR_VENV)/bin/ear-render /usr/bin/chromium
+test: $(VENV)/.dev $(EAR_VENV)/bin/ear-render chromium
 	$(BIN)/see2sound models fetch all
 	$(BIN)/python -m pytest -n 2 -q
 
