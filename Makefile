@@ -6,7 +6,7 @@ EAR_VENV := .venv-ear
 BIN := $(VENV)/bin
 DEMO_OUT ?= out/demo
 
-.PHONY: demo test ffmpeg lint bench clean
+.PHONY: demo test ffmpeg chromium lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,models,ray]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,models,ray,web]"
 	touch $(VENV)/.core $@
 
 # Runs the main job on a bundled example with the embedded defaults.
@@ -35,8 +35,12 @@ $(EAR_VENV)/bin/ear-render:
 ffmpeg:
 	@command -v ffmpeg >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq ffmpeg; }
 
+# Debian's chromium for the web page's browser tests (Playwright drives it; no browser download).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
+
 # Runs the whole test suite (fetching the offline assets the tests check against first).
-test: $(VENV)/.dev $(EAR_VENV)/bin/ear-render ffmpeg
+test: $(VENV)/.dev $(EAR_VENV)/bin/ear-render ffmpeg chromium
 	$(BIN)/see2sound models fetch all
 	$(BIN)/python -m pytest -n 2 -q
 
