@@ -17,8 +17,17 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 def test_run_writes_adm_that_ear_renders(tmp_path, cli):
     out = tmp_path / "rocket"
     code, stdout, err = cli(
-        "run", EXAMPLES / "rocket.jpg", "--format", "adm", "-o", out, "--duration", "3", "--video",
-        "--loudness", "-23",
+        "run",
+        EXAMPLES / "rocket.jpg",
+        "--format",
+        "adm",
+        "-o",
+        out,
+        "--duration",
+        "3",
+        "--video",
+        "--loudness",
+        "-23",
     )
     assert code == 0, err
     path = out / "rocket.adm.wav"

@@ -48,8 +48,8 @@ def rms_db(y: np.ndarray) -> float:
 
 
 def test_object_is_heard_only_while_it_is_seen(tmp_path, cli, real_cache):
-    """A cat (the bundled photo, which NanoDet names: the real cache) walks in at 2 s and is gone at 4 s of a 6 s clip:
-    its source is silent outside that span."""
+    """A cat (the bundled photo, which NanoDet names: the real cache) walks in at 2 s and is gone at 4 s of a
+    6 s clip: its source is silent outside that span."""
     width, height, seconds = 480, 270, 6.0
     cat = Image.open(EXAMPLES / "cat.png").convert("RGB")
     cat = cat.resize((round(cat.width * 150 / cat.height), 150))

@@ -6,7 +6,7 @@ import numpy as np
 
 from see2sound.vision.analysis import SourceDraft
 from see2sound.vision.prompt import parse_prompt
-from see2sound.vision.tracking import box_iou, frame_change, select_over_time, select_tracks, track_sources
+from see2sound.vision.tracking import box_iou, frame_change, select_over_time, track_sources
 from see2sound.vision.types import Region
 
 
@@ -59,23 +59,6 @@ def test_flicker_is_dropped_and_gaps_are_bridged():
         per_frame.append((k * 0.25, drafts))
     tracks = track_sources(per_frame, min_track_s=0.5)
     assert len(tracks) == 1 and len(tracks[0].drafts) == 10
-
-
-def test_select_keeps_an_ambience_slot():
-    per_frame = [
-        (
-            k * 0.25,
-            [
-                draft(0, 1, score=0.9),
-                draft(5, 2, score=0.8),
-                draft(-5, 3, score=0.7),
-                draft(0, 4, label="sky", kind="ambience", score=0.1, width=200),
-            ],
-        )
-        for k in range(6)
-    ]
-    chosen = select_tracks(track_sources(per_frame), 3)
-    assert [t.kind for t in chosen].count("ambience") == 1
 
 
 def test_box_iou():

@@ -380,10 +380,10 @@ def analyze_video(
             richness = -1.0 if result.fallback else sum(d.score for d in result.candidates)
             if best is None or richness > best[0]:
                 if best is not None:
-                    vision_analysis._drop_pixels(best[2])
+                    vision_analysis.drop_pixels(best[2])
                 best = (richness, image, result)
             else:
-                vision_analysis._drop_pixels(result)  # a long video does not hold every frame's pixels
+                vision_analysis.drop_pixels(result)  # a long video does not hold every frame's pixels
     finally:
         for vision_log in vision_logs:
             vision_log.removeFilter(fallbacks)

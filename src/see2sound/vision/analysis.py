@@ -2,13 +2,12 @@
 
 :func:`analyze_image` runs the chosen backends on a picture (detector, regions, depth, labels), places
 each region at its mask centroid and median depth (DESIGN §2, §4) and picks the regions a listener
-expects to hear. :func:`analyze_frames` does it for every frame and tracks the regions over time
-(:mod:`.tracking`). No file is read here: the pipeline hands in arrays.
+expects to hear. :mod:`see2sound.pipeline.analyze` runs it on the frames of a video and tracks the regions
+over time (:mod:`.tracking`). No file is read here: the pipeline hands in arrays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -568,62 +567,9 @@ def analyze_image(
     )
 
 
-def _frame_parts(frame) -> tuple[float, np.ndarray]:
-    if hasattr(frame, "image"):
-        return float(frame.time_s), frame.image
-    time_s, image = frame
-    return float(time_s), image
-
-
-def _drop_pixels(analysis: ImageAnalysis) -> None:
+def drop_pixels(analysis: ImageAnalysis) -> None:
     """Forget the masks and the depth map of a video frame once it is analysed (tracking needs only
     boxes, directions and colour histograms), so that a long video does not hold every frame's pixels."""
     analysis.depth = None
     for draft in (*analysis.sources, *analysis.candidates):
         draft.region.mask = None
-
-
-def analyze_frames(
-    frames: Iterable,
-    *,
-    n_sources: int = 4,
-    hfov_deg: float | None = None,
-    projection: str = "perspective",
-    prompt: str | None = None,
-    backends: VisionBackends | None = None,
-    min_area: float = 0.005,
-    working_size: int = WORKING_SIZE,
-    min_track_s: float = 0.5,
-):
-    """Analyse every frame and track the regions over time.
-
-    ``frames`` yields objects with ``.time_s`` and ``.image`` (RGB uint8), or ``(time_s, image)`` pairs,
-    in time order. Returns ``(tracks, analyses)``: the ``n_sources`` best :class:`~.tracking.Track`
-    objects (smoothed, best first) and the per-frame :class:`ImageAnalysis` list (masks and depth map
-    kept for the first frame only).
-    """
-    from .tracking import select_tracks, track_sources
-
-    backends = backends or load_backends()
-    analyses: list[tuple[float, ImageAnalysis]] = []
-    for frame in frames:
-        time_s, image = _frame_parts(frame)
-        analysis = analyze_image(
-            image,
-            n_sources=n_sources,
-            hfov_deg=hfov_deg,
-            projection=projection,
-            prompt=prompt,
-            backends=backends,
-            min_area=min_area,
-            working_size=working_size,
-            max_candidates=2 * n_sources + 4,
-        )
-        if analyses:  # per-pixel data is kept for the first frame only (the preview): memory stays flat
-            _drop_pixels(analysis)
-        analyses.append((time_s, analysis))
-    if not analyses:
-        raise See2SoundError("video: no frames could be decoded")
-    per_frame = [(t, a.candidates if a.candidates else a.sources) for t, a in analyses]
-    tracks = track_sources(per_frame, min_track_s=min_track_s)
-    return select_tracks(tracks, n_sources), analyses

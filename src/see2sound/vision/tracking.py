@@ -284,14 +284,3 @@ def select_over_time(
             chosen.append(track)
             spans.append((start, end))
     return sorted(chosen, key=lambda t: (t.kind == "object", t.times[0], t.id))
-
-
-def select_tracks(tracks: list[Track], n_sources: int) -> list[Track]:
-    """The ``n_sources`` best tracks; with three or more slots one is kept for the best ambience."""
-    ranked = sorted(tracks, key=lambda t: (-t.score, t.id))
-    chosen = ranked[:n_sources]
-    if n_sources >= 3 and not any(t.kind == "ambience" for t in chosen):
-        ambience = [t for t in ranked if t.kind == "ambience"]
-        if ambience:
-            chosen = ranked[: n_sources - 1] + ambience[:1]
-    return chosen
