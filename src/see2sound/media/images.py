@@ -197,7 +197,12 @@ def image_info(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> MediaIn
         )
 
 
-def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, MediaInfo]:
+REDUCE_ABOVE = 4  # pictures more than this many times larger than asked for are decoded at a reduced size
+
+
+def read_image(
+    path: str | os.PathLike, max_pixels: int = MAX_PIXELS, max_size: int | None = None
+) -> tuple[np.ndarray, MediaInfo]:
     """Read a still image (or the first frame of an animation) as RGB ``uint8`` ``(H, W, 3)``.
 
     EXIF orientation is applied, so the array is the picture as a viewer shows it.
@@ -208,6 +213,10 @@ def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> tuple[n
         JPEG, PNG, WebP, BMP, TIFF, GIF… anything Pillow opens.
     max_pixels : int
         Refuse pictures with more pixels than this (decompression bombs).
+    max_size : int, optional
+        The long side the caller will scale the picture to. A picture more than ``REDUCE_ABOVE`` times larger
+        is decoded at a reduced size (JPEG's DCT scaling, else Pillow's integer box reduction, which frees the
+        full-size copy at once), so a 13,000 × 13,000 PNG costs its decoded size once, not four copies.
 
     Returns
     -------
@@ -225,8 +234,13 @@ def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> tuple[n
     info = image_info(path, max_pixels)
     with open_image(path, max_pixels) as im:
         try:
+            factor = max(im.size) // (REDUCE_ABOVE * max_size) if max_size else 0
+            if factor >= 1:
+                im.draft("RGB", (im.size[0] // (factor * 2), im.size[1] // (factor * 2)))  # JPEG only
             im.load()
-            rgb = to_rgb_array(ImageOps.exif_transpose(im))
+            factor = max(im.size) // (REDUCE_ABOVE * max_size) if max_size else 0
+            small = im.reduce(factor * 2) if factor >= 1 else im
+            rgb = to_rgb_array(ImageOps.exif_transpose(small))
         except PILLOW_ERRORS as exc:
             raise MediaError(f"{path}: corrupt image data ({_reason(exc)})") from None
     return rgb, info

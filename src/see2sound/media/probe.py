@@ -134,7 +134,7 @@ def iter_frames(
     if info.kind == "audio":
         raise MediaError(f"{info.path}: is an audio file, it has no pictures")
     if info.kind == "image":
-        image, _ = read_image(info.path, max_pixels)
+        image, _ = read_image(info.path, max_pixels, max_size)
         yield Frame(0.0, resize_image(image, max_size), 0.0, 0)
         return
     if info.kind == "animation":
