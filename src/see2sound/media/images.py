@@ -236,12 +236,13 @@ def read_image(
         try:
             factor = max(im.size) // (REDUCE_ABOVE * max_size) if max_size else 0
             if factor >= 1:
-                im.draft("RGB", (im.size[0] // (factor * 2), im.size[1] // (factor * 2)))  # JPEG only
+                size = (max(1, im.size[0] // (factor * 2)), max(1, im.size[1] // (factor * 2)))
+                im.draft("RGB", size)  # JPEG only
             im.load()
             factor = max(im.size) // (REDUCE_ABOVE * max_size) if max_size else 0
             small = im.reduce(factor * 2) if factor >= 1 else im
             rgb = to_rgb_array(ImageOps.exif_transpose(small))
-        except PILLOW_ERRORS as exc:
+        except (*PILLOW_ERRORS, ZeroDivisionError) as exc:  # a damaged header can claim a zero scale
             raise MediaError(f"{path}: corrupt image data ({_reason(exc)})") from None
     return rgb, info
 
