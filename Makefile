@@ -23,7 +23,7 @@ $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
 # Runs the main job on a bundled example with the embedded defaults.
 demo: $(VENV)/.core
 	-$(BIN)/see2sound models fetch all
-	$(BIN)/see2sound run examples/cat.png -o $(DEMO_OUT) --overwrite
+	$(BIN)/see2sound run examples/rocket.jpg -o $(DEMO_OUT) --overwrite
 
 # EBU's ADM renderer (ear, the ITU-R BS.2127 reference) checks the ADM export; it pins numpy<2, so it
 # lives in a virtual environment of its own.
