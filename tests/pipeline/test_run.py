@@ -31,14 +31,15 @@ def pinhole_azimuth(u: float, width: int, hfov_deg: float = 65.0) -> float:
     return float(np.degrees(np.arctan2(-(u - width / 2), f)))
 
 
-def draw_scene(width: int, height: int, x_centre: float) -> Image.Image:
-    """A plain two-tone background (sky over ground) with one bright red disc."""
+def draw_scene(width: int, height: int, x_centre: float | None) -> Image.Image:
+    """Sky over ground with one bright red disc at ``x_centre`` (no disc when it is None)."""
     img = Image.new("RGB", (width, height), (150, 170, 190))
     d = ImageDraw.Draw(img)
     d.rectangle([0, int(height * 0.6), width, height], fill=(110, 120, 100))
-    r = height // 8
-    y = int(height * 0.55)
-    d.ellipse([x_centre - r, y - r, x_centre + r, y + r], fill=(220, 20, 20))
+    if x_centre is not None:
+        r = height // 8
+        y = int(height * 0.55)
+        d.ellipse([x_centre - r, y - r, x_centre + r, y + r], fill=(220, 20, 20))
     return img
 
 

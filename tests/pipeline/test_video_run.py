@@ -12,23 +12,13 @@ import av
 import numpy as np
 import pytest
 import soundfile as sf
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from tests.media.makers import make_video, video_packets
+from tests.pipeline.test_run import draw_scene as draw
 
 FPS = 12
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def draw(width: int, height: int, x: float | None) -> Image.Image:
-    """Sky over ground, with a red disc at ``x`` (none when ``x`` is None)."""
-    img = Image.new("RGB", (width, height), (150, 170, 190))
-    d = ImageDraw.Draw(img)
-    d.rectangle([0, int(height * 0.6), width, height], fill=(110, 120, 100))
-    if x is not None:
-        r, y = height // 8, int(height * 0.55)
-        d.ellipse([x - r, y - r, x + r, y + r], fill=(220, 20, 20))
-    return img
 
 
 def write_clip(path, frames, fps: int = FPS):

@@ -247,27 +247,22 @@ def _track_voice(track, picture):
         return compose.sounding(key[0], part=key[1], moving=bool(track.moving), picture=picture)
     if not track.moving or not track.sound_class:
         return None
-    level = None
-    class_level = getattr(compose, "class_level", None)
-    if class_level is not None:
-        try:
-            level = class_level(track.sound_class)[0]
-        except KeyError:
-            level = None
+    try:
+        level = compose.class_level(track.sound_class)[0]
+    except KeyError:
+        level = None
     return compose.Voice(track.sound_class, level, "spot", "an unnamed region that moves keeps its own sound")
 
 
 def _video_bed(analysis, n_sources: int, prompt: str | None) -> list:
     """The bed (role ``bed``) that :func:`~see2sound.vision.compose.choose_sources` gives the representative
-    frame: the place, heard under the movers. Empty when the vocabulary has no beds (then ambience tracks
-    carry the place, see :func:`~see2sound.vision.tracking.select_over_time`)."""
-    from ..vision import compose
+    frame: the place, heard under the movers (none with a single source: it goes to the movers)."""
+    from ..vision.compose import choose_sources
 
-    choose = getattr(compose, "choose_sources", None)
-    if choose is None or analysis is None or n_sources < 2:
+    if analysis is None or n_sources < 2:
         return []
-    drafts = choose(list(analysis.candidates), getattr(analysis, "picture", None), n_sources, prompt)
-    return [d for d in drafts if getattr(d, "role", "spot") == "bed"]
+    drafts = choose_sources(list(analysis.candidates), analysis.picture, n_sources, prompt)
+    return [d for d in drafts if d.role == "bed"]
 
 
 @dataclass
@@ -395,7 +390,7 @@ def analyze_video(
     tracks = track_sources(per_frame, cuts=cuts)
     voices = {}
     for track in tracks:
-        voice = _track_voice(track, getattr(representative, "picture", None))
+        voice = _track_voice(track, representative.picture)
         if voice is not None:
             voices[track.id] = voice
             track.sound_class = voice.sound_class
