@@ -62,6 +62,9 @@ def test_picture_to_scene_and_preview(cli, picture, tmp_path):
     assert dog.position.azimuth < 0  # the disc is right of centre
     data = json.loads(out.read_text())
     assert data["vision"]["vision"] == "classical"
+    kinds = {"nature", "urban", "waterside", "indoor", "closeup", "aerial", "artwork"}
+    assert data["vision"]["picture"]["kind"] in kinds  # what kind of picture, recorded for the user
+    assert data["vision"]["picture"]["outdoor"] == (data["room"]["kind"] == "outdoor")
     # the same input gives the same bytes
     out2 = tmp_path / "again" / "scene.json"
     assert (

@@ -536,6 +536,7 @@ def analyze(
         room = video.room
         drafts_for_preview = video.preview_drafts
 
+    picture = getattr(preview_analysis, "picture", None)  # what kind of picture it is (vision.scene_kind)
     media_path = Path(input_path)
     try:
         rel = os.path.relpath(media_path.resolve(), out_path.parent.resolve())
@@ -560,6 +561,7 @@ def analyze(
                 "seed": seed,
                 "analysis_fps": _round(fps, 4) if info.kind != "image" else None,
                 "fallback": bool(getattr(preview_analysis, "fallback", False)),
+                **({"picture": picture.to_dict()} if picture is not None else {}),
             },
             **({"room": room} if room else {}),
         },
@@ -569,7 +571,14 @@ def analyze(
 
     def draw_preview() -> None:
         with atomic_output(preview_path, overwrite=overwrite) as tmp:
-            write_preview(tmp, preview_frame, drafts_for_preview, scene)
+            write_preview(
+                tmp,
+                preview_frame,
+                drafts_for_preview,
+                scene,
+                picture,
+                getattr(preview_analysis, "dropped", None),
+            )
 
     if preview and defer_preview is not None:
         defer_preview.append(draw_preview)

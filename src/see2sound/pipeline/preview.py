@@ -119,7 +119,9 @@ def _draw_picture(canvas, draw, image: np.ndarray, drafts: list, scene, kind, dr
         pen.rectangle(
             [x0 * sx, y0 * sy, max(x0, x1) * sx, max(y0, y1) * sy], outline=(160, 160, 160), width=1
         )
-        note = f"{item['label']} {item['score']:.2f} < {item['threshold']:.2f} (not trusted)"
+        # the verdict's last reason: the score against the bar, or the missing context ("no sky around it")
+        why = (item.get("reasons") or [f"score {item['score']:.2f} < {item['threshold']:.2f}"])[-1]
+        note = f"{item['label']}: {why} (not trusted)"
         pen.text((x0 * sx + 3, max(y1 * sy - 3, 0)), note, fill=(200, 200, 200), font=font, anchor="ld")
     for i, (draft, src) in enumerate(zip(drafts, scene.sources, strict=False)):
         colour = TAB10[i % 10]
