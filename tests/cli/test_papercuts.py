@@ -265,7 +265,6 @@ def test_backends_name_the_licence_of_each_model_s_weights(cli):
 
 
 def test_credits_carry_the_model_licence_when_a_model_made_a_sound(cli, tmp_path, monkeypatch):
-    pytest.importorskip("diffusers")
     from ..sound.test_models import build_stable_audio
 
     monkeypatch.setenv("SEE2SOUND_STABLE_AUDIO_MODEL", build_stable_audio(tmp_path / "sa"))
